@@ -1,0 +1,146 @@
+// ragppo public API: the one header front ends (CLI, server, bindings) include.
+//
+// Shape follows llama.cpp's public API: opaque handles, plain structs of
+// parameters whose members carry the defaults, free functions. Errors are thrown
+// as ragppo::Error with a one-line, human-readable message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ragppo {
+
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// ============================================================================ hub
+// Models and datasets are named as on the Hugging Face Hub:
+//   "org/name", "org/name@revision", "org/name:Q4_K_M" (GGUF quant tag),
+// or by a local path (file or directory), accepted wherever an id is.
+
+enum class RepoType { Model, Dataset };
+
+struct HubParams {
+    std::string endpoint;         // "" = $HF_ENDPOINT or https://huggingface.co/
+    std::string cache_dir;        // "" = $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub
+    std::vector<std::string> extra_read_dirs;  // read-only caches searched after cache_dir (bundled defaults)
+    std::string token;            // "" = $HF_TOKEN
+    std::optional<bool> offline;  // unset = $HF_HUB_OFFLINE
+    bool refresh = false;         // ask the server even when the ref is already cached
+    bool progress = true;         // progress bar on a terminal (never when stderr is not a TTY)
+};
+
+struct HubFile {
+    std::string repo;      // "org/name"
+    std::string revision;  // commit hash it resolved to ("" for local paths)
+    std::string path;      // path inside the repo
+    std::string local;     // absolute local path
+};
+
+// The Hub cache directory HubParams resolves to.
+std::string hub_cache_dir(const HubParams & params = {});
+
+// Resolve one file of a repo to a local path, downloading it into the cache if needed.
+// `spec` may be a local file path, in which case it is returned as it is.
+HubFile hub_resolve_file(const std::string & spec, const std::string & filename,
+                         RepoType type = RepoType::Model, const HubParams & params = {});
+
+// Resolve a GGUF model: a local .gguf path, or "org/name[@rev][:quant]" whose repo
+// holds .gguf files (the quant tag picks one; default: the only one, else Q4_K_M, else the first).
+HubFile hub_resolve_gguf(const std::string & spec, const HubParams & params = {});
+
+// Download (or find in the cache) every file of a repo whose path matches one of the
+// glob patterns ("*" for all). Returns the snapshot directory.
+std::string hub_snapshot(const std::string & spec, const std::vector<std::string> & patterns,
+                         RepoType type = RepoType::Model, const HubParams & params = {});
+
+// The default embedded models (bundled Hub cache laid out by scripts/setup.sh).
+std::string default_llm_id();
+std::string default_embedder_id();
+std::string bundled_hub_dir();
+
+// ============================================================================ embeddings
+enum class Pooling { FromModel, Cls, Mean, Last };
+
+struct EmbedderParams {
+    std::string model;              // GGUF id or path (see hub_resolve_gguf)
+    Pooling pooling = Pooling::FromModel;
+    bool normalize = true;          // L2-normalise each vector
+    std::string query_instruction;  // prefixed to queries only (BGE: "Represent this question ...")
+    int n_threads = 0;              // 0 = all cores
+    int batch_tokens = 0;           // tokens per llama.cpp batch; 0 = 8 x the model's max length
+    HubParams hub;
+};
+
+struct Embedder;  // opaque
+using EmbedderPtr = std::unique_ptr<Embedder, void (*)(Embedder *)>;
+
+EmbedderPtr embedder_load(const EmbedderParams & params);
+int embedder_dim(const Embedder & e);
+int embedder_max_tokens(const Embedder & e);
+Pooling embedder_pooling(const Embedder & e);
+// Token ids exactly as the model sees them (with [CLS]/[SEP]), truncated to the max length.
+std::vector<int32_t> embedder_tokenize(const Embedder & e, const std::string & text);
+// Embed documents (no instruction). Row-major [texts.size() x dim].
+std::vector<float> embed_documents(Embedder & e, const std::vector<std::string> & texts,
+                                   const std::function<void(size_t done, size_t total)> & on_progress = {});
+// Embed queries: the query instruction is prefixed first.
+std::vector<float> embed_queries(Embedder & e, const std::vector<std::string> & texts);
+
+// ============================================================================ generation
+struct SamplingParams {
+    float temperature = 0.7f;  // 0 = greedy
+    int top_k = 0;             // 0 = off
+    float top_p = 1.0f;        // 1 = off
+    uint32_t seed = 42;
+    int max_new_tokens = 128;
+};
+
+enum class ChatFormat {
+    Raw,        // the prompt as it is (completion)
+    Template,   // the GGUF's own chat template (llama.cpp's Jinja engine)
+    Phi3,       // the reference wrapper: "<|user|>\n{prompt} <|end|>\n<|assistant|>"
+};
+
+struct GeneratorParams {
+    std::string model;    // GGUF id or path
+    int n_ctx = 1024;     // context window (the reference uses 1,024)
+    int n_threads = 0;    // 0 = all cores
+    ChatFormat format = ChatFormat::Template;
+    HubParams hub;
+};
+
+enum class StopReason { EndOfTurn, MaxTokens };
+
+struct Generation {
+    std::string text;
+    StopReason stop = StopReason::MaxTokens;
+    int prompt_tokens = 0;
+    int completion_tokens = 0;
+    double prompt_ms = 0;
+    double generate_ms = 0;
+};
+
+struct Generator;  // opaque
+using GeneratorPtr = std::unique_ptr<Generator, void (*)(Generator *)>;
+
+GeneratorPtr generator_load(const GeneratorParams & params);
+int generator_n_ctx(const Generator & g);
+// The prompt as the model will read it once the chat format is applied.
+std::string generator_format(const Generator & g, const std::string & user_prompt);
+// Token count of a text with the model's tokenizer (for prompt budgeting).
+int generator_count_tokens(const Generator & g, const std::string & text);
+// Generate a reply to `user_prompt`; `on_token` receives each piece of text as it is decoded.
+// Throws ragppo::Error if the prompt plus max_new_tokens does not fit the context window.
+Generation generate(Generator & g, const std::string & user_prompt, const SamplingParams & sampling,
+                    const std::function<void(const std::string & piece)> & on_token = {});
+
+const char * stop_reason_name(StopReason r);
+
+}  // namespace ragppo

@@ -1,0 +1,31 @@
+// ragppo: one binary, one subcommand per job. Errors end in a one-line message
+// on stderr and a non-zero exit code.
+#include "cli/commands.h"
+#include "ragppo.h"
+
+#include <cstdio>
+
+int main(int argc, char ** argv) {
+    CLI::App app{"ragppo: recipe RAG and PPO summarisation in one native binary.\n"
+                 "Models and datasets are Hugging Face Hub ids (org/name[@rev][:quant]) or local paths."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("ragppo ") + RAGPPO_VERSION_STRING);
+
+    ragppo::cli::register_demo(app);
+    ragppo::cli::register_download(app);
+    ragppo::cli::register_embed(app);
+    ragppo::cli::register_generate(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError & e) {
+        return app.exit(e);
+    } catch (const ragppo::Error & e) {
+        std::fprintf(stderr, "ragppo: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception & e) {
+        std::fprintf(stderr, "ragppo: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
