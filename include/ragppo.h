@@ -73,8 +73,9 @@ struct EmbedderParams {
     Pooling pooling = Pooling::FromModel;
     bool normalize = true;          // L2-normalise each vector
     std::string query_instruction;  // prefixed to queries only (BGE: "Represent this question ...")
+    int max_tokens = 0;             // truncate longer texts; 0 = the model's trained context (BGE: 512)
     int n_threads = 0;              // 0 = all cores
-    int batch_tokens = 0;           // tokens per llama.cpp batch; 0 = 8 x the model's max length
+    int batch_tokens = 0;           // tokens per llama.cpp batch (>= max_tokens); 0 = max_tokens
     HubParams hub;
 };
 

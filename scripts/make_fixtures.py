@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Make the parity-test fixtures with the reference Python libraries.
+
+Every module scripts/fixtures/fx_*.py defines make(ctx) and writes its files
+under ctx.out. A module is re-run only when its own source or the inputs it
+names changed (a stamp file records a hash), so a second test run is quick.
+"""
+import argparse
+import hashlib
+import importlib.util
+import pathlib
+import sys
+import types
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True, type=pathlib.Path)
+    ap.add_argument("--shared", required=True, type=pathlib.Path, help="../shared/data")
+    ap.add_argument("--minilm", required=True, type=pathlib.Path, help="HF checkpoint of all-MiniLM-L6-v2")
+    ap.add_argument("--only", default="", help="run only fixture modules whose name contains this")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    here = pathlib.Path(__file__).resolve().parent / "fixtures"
+    failed = 0
+    for path in sorted(here.glob("fx_*.py")):
+        if args.only and args.only not in path.stem:
+            continue
+        stamp = args.out / f".{path.stem}.stamp"
+        digest = hashlib.sha256(path.read_bytes() + str(args.minilm).encode()).hexdigest()
+        if stamp.exists() and stamp.read_text() == digest:
+            print(f"[fixtures] {path.stem}: up to date")
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        ctx = types.SimpleNamespace(out=args.out, shared=args.shared, minilm=args.minilm)
+        try:
+            mod.make(ctx)
+        except Exception as e:  # report every failing module, then fail
+            print(f"[fixtures] {path.stem}: FAILED: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        stamp.write_text(digest)
+        print(f"[fixtures] {path.stem}: written")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+// Option groups several subcommands share, so flags read the same everywhere.
+#pragma once
+
+#include "ragppo.h"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+
+namespace ragppo::cli {
+
+inline void add_hub_options(CLI::App * cmd, HubParams & hub) {
+    cmd->add_option("--cache-dir", hub.cache_dir, "Hub cache directory (default: $HF_HUB_CACHE or ~/.cache/huggingface/hub)");
+    cmd->add_flag_function("--offline", [&hub](int64_t) { hub.offline = true; },
+                           "Never touch the network; use cached files only (also: HF_HUB_OFFLINE=1)");
+}
+
+inline void add_sampling_options(CLI::App * cmd, SamplingParams & s) {
+    cmd->add_option("--temperature", s.temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
+    cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens; 0 = off")->capture_default_str();
+    cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass; 1 = off")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--seed", s.seed, "Random seed (same seed, same output on the same machine)")->capture_default_str();
+    cmd->add_option("-n,--max-new-tokens", s.max_new_tokens, "Most tokens to generate")->capture_default_str()->check(CLI::PositiveNumber);
+}
+
+inline void add_generator_options(CLI::App * cmd, GeneratorParams & g, bool with_hub = true) {
+    static const std::map<std::string, ChatFormat> formats{
+        {"template", ChatFormat::Template}, {"phi3", ChatFormat::Phi3}, {"raw", ChatFormat::Raw}};
+    cmd->add_option("-m,--model", g.model, "LLM: GGUF path or Hub id org/name[@rev][:quant] (default: " + default_llm_id() + ")");
+    cmd->add_option("--format", g.format,
+                    "Prompt format: template (the GGUF's chat template), phi3 (the reference wrapper), raw")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))->capture_default_str();
+    cmd->add_option("--n-ctx", g.n_ctx, "Context window in tokens")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("-t,--threads", g.n_threads, "CPU threads; 0 = all")->capture_default_str();
+    if (with_hub) add_hub_options(cmd, g.hub);
+}
+
+inline void add_embedder_options(CLI::App * cmd, EmbedderParams & e, bool with_hub = true) {
+    static const std::map<std::string, Pooling> poolings{
+        {"model", Pooling::FromModel}, {"cls", Pooling::Cls}, {"mean", Pooling::Mean}, {"last", Pooling::Last}};
+    cmd->add_option("--embed-model", e.model,
+                    "Embedding model: GGUF path or Hub id (default: " + default_embedder_id() + ")");
+    cmd->add_option("--pooling", e.pooling, "Pooling: model (from the GGUF), cls, mean, last")
+        ->transform(CLI::CheckedTransformer(poolings, CLI::ignore_case));
+    cmd->add_option("--query-instruction", e.query_instruction,
+                    "Prefix for queries only (BGE: 'Represent this question for searching relevant passages: ')");
+    cmd->add_option("--max-tokens", e.max_tokens, "Truncate texts to this many tokens; 0 = the model's limit");
+    if (with_hub) add_hub_options(cmd, e.hub);
+}
+
+}  // namespace ragppo::cli

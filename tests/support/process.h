@@ -1,0 +1,20 @@
+// Run a command line in a shell and capture what it printed, for CLI and
+// reference-tool tests.
+#pragma once
+
+#include <string>
+
+namespace ragppo::test {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+
+CommandResult run_command(const std::string & command_line);
+
+// Quote one argument for /bin/sh.
+std::string shell_quote(const std::string & s);
+
+}  // namespace ragppo::test
