@@ -54,8 +54,8 @@ void register_download(CLI::App & app) {
         "repos), HF_HUB_OFFLINE=1 (cache only).\n"
         "\n"
         "Examples:\n"
-        "  ragppo download ragppo/SmolLM2-135M-Instruct-Q4_1-GGUF            # whole repo, prints the snapshot dir\n"
-        "  ragppo download bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M       # one GGUF by quant tag\n"
+        "  ragppo download bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M    # one GGUF, chosen by quant tag\n"
+        "  ragppo download ragppo/SmolLM2-135M-Instruct-Q4_1-GGUF:Q4_1    # the bundled default LLM (no network)\n"
         "  ragppo download openai-community/gpt2 config.json model.safetensors\n"
         "  ragppo download openai-community/gpt2 --include '*.json' '*.safetensors'\n"
         "  ragppo download --dataset org/recipes --revision v1.0 --include 'data/*.parquet'");

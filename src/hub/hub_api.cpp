@@ -50,17 +50,6 @@ nlohmann::json get_json(const HubContext & ctx, RepoType type, const std::string
     }
 }
 
-bool safe_repo_path(const std::string & p) {
-    if (p.empty() || p.front() == '/') return false;
-    for (size_t start = 0;;) {
-        size_t end = p.find('/', start);
-        std::string seg = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (seg.empty() || seg == "." || seg == "..") return false;
-        if (end == std::string::npos) return true;
-        start = end + 1;
-    }
-}
-
 bool valid_oid(const std::string & s) {
     return (s.size() == 40 || s.size() == 64) &&
            s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -104,7 +93,7 @@ RepoRevision api_revision(const HubContext & ctx, RepoType type, const std::stri
         for (const auto & s : j["siblings"]) {
             if (s.is_object() && s.contains("rfilename") && s["rfilename"].is_string()) {
                 auto name = s["rfilename"].get<std::string>();
-                if (safe_repo_path(name)) out.siblings.push_back(std::move(name));
+                if (valid_repo_path(name)) out.siblings.push_back(std::move(name));
             }
         }
     }
@@ -124,7 +113,7 @@ std::vector<TreeEntry> api_tree(const HubContext & ctx, RepoType type, const std
         }
         TreeEntry e;
         e.path = item["path"].get<std::string>();
-        if (!safe_repo_path(e.path)) continue;  // never let a listing write outside the snapshot
+        if (!valid_repo_path(e.path)) continue;  // never let a listing write outside the snapshot
         e.size = item.value("size", uint64_t{0});
         if (item.contains("lfs") && item["lfs"].is_object()) {
             e.lfs = true;

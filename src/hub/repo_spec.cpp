@@ -14,15 +14,8 @@ bool valid_id_char(char c) {
 
 // One or two segments of [A-Za-z0-9._-], none empty, none "." or "..".
 bool valid_repo_id(const std::string & id) {
-    if (id.empty() || id.size() > 256 || std::count(id.begin(), id.end(), '/') > 1) return false;
-    size_t start = 0;
-    while (true) {
-        size_t end = id.find('/', start);
-        std::string seg = id.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (seg.empty() || seg == "." || seg == ".." || !std::all_of(seg.begin(), seg.end(), valid_id_char)) return false;
-        if (end == std::string::npos) return true;
-        start = end + 1;
-    }
+    return !id.empty() && id.size() <= 256 && std::count(id.begin(), id.end(), '/') <= 1 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c == '/' || valid_id_char(c); }) && valid_repo_path(id);
 }
 
 // Revisions become ref file names (refs/<rev>), so no "..", no leading '/'.
@@ -72,6 +65,17 @@ RepoSpec parse_repo_spec(const std::string & spec, bool allow_quant) {
     }
     out.repo = rest;
     return out;
+}
+
+bool valid_repo_path(const std::string & p) {
+    if (p.empty() || p.front() == '/') return false;
+    for (size_t start = 0;;) {
+        size_t end = p.find('/', start);
+        std::string seg = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (seg.empty() || seg == "." || seg == "..") return false;
+        if (end == std::string::npos) return true;
+        start = end + 1;
+    }
 }
 
 bool is_commit_hash(const std::string & s) {

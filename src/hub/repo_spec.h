@@ -23,6 +23,10 @@ RepoSpec parse_repo_spec(const std::string & spec, bool allow_quant);
 // "~/x" -> "$HOME/x"; anything else unchanged.
 std::string expand_user(const std::string & path);
 
+// A relative '/'-separated path with no empty, "." or ".." segment: safe to join
+// under a snapshot directory.
+bool valid_repo_path(const std::string & path);
+
 // A full 40-hex commit hash (immutable: no ref lookup needed).
 bool is_commit_hash(const std::string & s);
 

@@ -19,7 +19,7 @@ HubFile hub_resolve_file(const std::string & spec, const std::string & filename,
     const HubContext ctx = make_context(params);
     const RepoSpec rs = parse_repo_spec(spec, /*allow_quant=*/false);
     const std::string label = repo_label(type, rs.repo);
-    if (filename.empty()) throw Error(label + ": no file name given");
+    if (!valid_repo_path(filename)) throw Error(label + ": invalid file name '" + filename + "'");
 
     const auto cached = find_cached_file(ctx.read_caches, repo_folder(rs.repo, type), rs.revision, filename);
     if (cached && (!ctx.refresh || ctx.offline)) {

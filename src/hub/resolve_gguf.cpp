@@ -7,6 +7,7 @@
 #include "hub/repo_fetch.h"
 #include "hub/repo_spec.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace ragppo {
@@ -22,6 +23,11 @@ std::string join(const std::vector<std::string> & v) {
     return s.empty() ? "none" : s;
 }
 
+bool contains_q4_k_m(std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    return name.find("q4_k_m") != std::string::npos;
+}
+
 // A local directory of GGUF files is treated like a repo with no quant tag.
 HubFile local_gguf(const std::string & spec) {
     const fs::path p = existing_local(spec);
@@ -33,15 +39,21 @@ HubFile local_gguf(const std::string & spec) {
     return local_file(spec, *pick);
 }
 
-// The pick among files already in a cached snapshot of `rev` (no request).
+// The pick among files already in a cached snapshot of `rev` (no request). Without a
+// tag the cached files may be a subset of the repo, so online the pick is trusted only
+// when it is unambiguous (the one cached GGUF, or a Q4_K_M); else the Hub is asked.
 std::optional<HubFile> cached_gguf(const HubContext & ctx, const RepoSpec & rs) {
+    const bool need_unambiguous = rs.quant.empty() && !ctx.offline;
     const std::string folder = repo_folder(rs.repo, RepoType::Model);
     for (const auto & cache : ctx.read_caches) {
         const fs::path repo_dir = fs::path(cache) / folder;
         const std::string commit = read_ref(repo_dir, rs.revision);
         if (commit.empty()) continue;
         const fs::path snap = repo_dir / "snapshots" / commit;
-        if (auto pick = pick_gguf(gguf_models(list_snapshot(snap)), rs.quant)) {
+        const auto models = gguf_models(list_snapshot(snap));
+        auto pick = pick_gguf(models, rs.quant);
+        if (pick && need_unambiguous && models.size() > 1 && !contains_q4_k_m(*pick)) pick.reset();
+        if (pick) {
             reject_split_gguf(*pick);
             return cached_hub_file(rs.repo, commit, *pick, snap / *pick);
         }

@@ -213,6 +213,9 @@ TEST_F(Hub, NotFound404NamesTheRepo) {
         EXPECT_NE(msg.find(spec.substr(0, spec.find('@'))), std::string::npos) << msg;
         EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
     }
+    const int before = hub.requests();  // names that could escape the snapshot are refused up front
+    EXPECT_FALSE(error_of([&] { ragppo::hub_resolve_file("acme/tiny", "../../x", RepoType::Model, params); }).empty());
+    EXPECT_EQ(hub.requests(), before);
 }
 
 TEST_F(Hub, NetworkFailureIsAOneLineError) {
@@ -350,7 +353,7 @@ TEST_F(Hub, GgufQuantTagPicksAFile) {
     EXPECT_EQ(pick("acme/llm-GGUF:q8_0"), "llm.Q8_0.gguf");    // case-insensitive
     EXPECT_EQ(pick("acme/llm-GGUF:Q4_K"), "llm.Q4_K.gguf");    // whole tag beats a longer one
     EXPECT_EQ(pick("acme/llm-GGUF:Q4_K_S"), "llm.Q4_K_S.gguf");
-    EXPECT_EQ(pick("acme/llm-GGUF"), "llm.Q4_K_M.gguf");       // no tag: Q4_K_M
+    EXPECT_EQ(pick("acme/llm-GGUF"), "llm.Q4_K_M.gguf");       // no tag: Q4_K_M (though three others are cached)
     EXPECT_EQ(pick("acme/one-GGUF"), "only.F16.gguf");         // no tag: the only one
     EXPECT_EQ(pick("acme/two-GGUF"), "a.Q5_0.gguf");           // no tag, no Q4_K_M: the first
     EXPECT_EQ(slurp(ragppo::hub_resolve_gguf("acme/llm-GGUF:Q8_0", params).local), "q8");
@@ -392,7 +395,6 @@ TEST_F(Hub, EndpointFromHfEndpointAndCacheFromHfHome) {
     setenv("HF_ENDPOINT", hub.endpoint().substr(0, hub.endpoint().size() - 1).c_str(), 1);  // no trailing slash
     setenv("HF_HOME", hf_home.path.c_str(), 1);
     HubParams p;
-    p.progress = false;
     const auto f = ragppo::hub_resolve_file("acme/tiny", "config.json", RepoType::Model, p);
     EXPECT_EQ(fs::path(f.local).parent_path().parent_path().parent_path(), hf_home.path / "hub" / "models--acme--tiny");
 }

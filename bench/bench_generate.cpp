@@ -1,0 +1,137 @@
+// Generation speed of ragppo's generate(), for bench/run.sh.
+//
+//   ragppo-bench-generate --texts FILE [--prompt-tokens 256] [--new-tokens 128]
+//                         [--threads N] [--warmup N] [--runs N] [--model ID]
+//
+// Builds a raw-completion prompt of exactly --prompt-tokens tokens (as the model
+// reads it, BOS included) from the texts in FILE (one JSON string per line), picking
+// one whose greedy continuation does not stop at an end-of-turn token before
+// --new-tokens. Prints one JSON object: prompt_ms and generate_ms of each timed run.
+#include "ragppo.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> read_jsonl_strings(const std::string & path) {
+    std::ifstream in(path);
+    if (!in) throw ragppo::Error("cannot read " + path);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        out.push_back(nlohmann::json::parse(line).get<std::string>());
+    }
+    if (out.empty()) throw ragppo::Error("no texts in " + path);
+    return out;
+}
+
+// A prefix of `text` (cut at a byte that starts a UTF-8 character) of exactly `target`
+// tokens, or "" when no cut gives exactly that count.
+std::string prefix_of_tokens(const ragppo::Generator & g, const std::string & text, int target) {
+    auto count = [&](size_t len) { return ragppo::generator_count_tokens(g, text.substr(0, len)); };
+    auto boundary = [&](size_t len) { return len >= text.size() || (static_cast<unsigned char>(text[len]) & 0xC0) != 0x80; };
+    if (count(text.size()) < target) return "";
+    size_t lo = 0, hi = text.size();  // smallest length whose count reaches the target
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (count(mid) >= target) hi = mid; else lo = mid + 1;
+    }
+    for (size_t len = lo; len <= std::min(text.size(), lo + 32); ++len) {
+        if (boundary(len) && count(len) == target) return text.substr(0, len);
+    }
+    return "";
+}
+
+}  // namespace
+
+int main(int argc, char ** argv) try {
+    std::string texts_path;
+    ragppo::GeneratorParams params;
+    params.format = ragppo::ChatFormat::Raw;
+    int prompt_tokens = 256, new_tokens = 128, warmup = 1, runs = 3;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> const char * {
+            if (i + 1 >= argc) throw ragppo::Error("missing value after " + a);
+            return argv[++i];
+        };
+        if (a == "--texts") texts_path = next();
+        else if (a == "--prompt-tokens") prompt_tokens = std::atoi(next());
+        else if (a == "--new-tokens") new_tokens = std::atoi(next());
+        else if (a == "--threads") params.n_threads = std::atoi(next());
+        else if (a == "--warmup") warmup = std::atoi(next());
+        else if (a == "--runs") runs = std::atoi(next());
+        else if (a == "--model") params.model = next();
+        else throw ragppo::Error("unknown argument: " + a);
+    }
+    if (texts_path.empty()) throw ragppo::Error("--texts FILE is required");
+    const std::vector<std::string> texts = read_jsonl_strings(texts_path);
+    params.n_ctx = std::max(params.n_ctx, prompt_tokens + new_tokens);
+    auto g = ragppo::generator_load(params);
+
+    ragppo::SamplingParams greedy;
+    greedy.temperature = 0.0f;
+    greedy.max_new_tokens = new_tokens;
+    ragppo::SamplingParams one = greedy;
+    one.max_new_tokens = 1;
+
+    // Tokens generate() adds around the text (BOS), measured once.
+    const std::string probe = texts.front().substr(0, 64);
+    const int special = ragppo::generate(*g, probe, one).prompt_tokens - ragppo::generator_count_tokens(*g, probe);
+
+    std::string prompt;
+    size_t start = 0;
+    int tried = 0;
+    for (; start < texts.size() && tried < 20; ++start) {
+        std::string text;
+        for (size_t i = start; i < texts.size() && ragppo::generator_count_tokens(*g, text) < prompt_tokens + 64; ++i) {
+            text += (text.empty() ? "" : "\n\n") + texts[i];
+        }
+        const std::string candidate = prefix_of_tokens(*g, text, prompt_tokens - special);
+        if (candidate.empty()) continue;
+        ++tried;
+        const ragppo::Generation r = ragppo::generate(*g, candidate, greedy);  // doubles as the first warm-up
+        if (r.prompt_tokens == prompt_tokens && r.completion_tokens == new_tokens) {
+            prompt = candidate;
+            break;
+        }
+    }
+    if (prompt.empty()) throw ragppo::Error("found no prompt of the wanted length that generates all new tokens");
+
+    for (int i = 1; i < warmup; ++i) ragppo::generate(*g, prompt, greedy);
+    nlohmann::json runs_j = nlohmann::json::array();
+    for (int i = 0; i < runs; ++i) {
+        const ragppo::Generation r = ragppo::generate(*g, prompt, greedy);
+        nlohmann::json run;
+        run["prompt_tokens"] = r.prompt_tokens;
+        run["completion_tokens"] = r.completion_tokens;
+        run["prompt_ms"] = r.prompt_ms;
+        run["generate_ms"] = r.generate_ms;
+        run["stop"] = ragppo::stop_reason_name(r.stop);
+        runs_j.push_back(run);
+    }
+    nlohmann::json j;
+    j["contender"] = "ragppo";
+    j["model"] = params.model.empty() ? ragppo::default_llm_id() : params.model;
+    j["threads"] = params.n_threads;
+    j["n_ctx"] = params.n_ctx;
+    j["prompt_tokens"] = prompt_tokens;
+    j["new_tokens"] = new_tokens;
+    j["prompt_from_text"] = start;
+    j["prompt_head"] = prompt.substr(0, 60);
+    j["runs"] = runs_j;
+    std::cout << j.dump() << std::endl;
+    return 0;
+} catch (const std::exception & ex) {
+    std::fprintf(stderr, "ragppo-bench-generate: error: %s\n", ex.what());
+    return 1;
+}
