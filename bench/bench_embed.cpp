@@ -1,20 +1,21 @@
 // Embedding throughput of ragppo's embed_documents, for bench/run.sh.
 //
 //   ragppo-bench-embed --texts FILE [--threads N] [--max-tokens N] [--batch-tokens N]
-//                      [--warmup N] [--runs N] [--model ID] [--save-embeddings PATH]
+//                      [--warmup-texts N] [--model ID]
 //
 // FILE holds one JSON string per line (the same texts every contender embeds).
-// Prints one JSON object on stdout: the wall time of each timed run of
-// embed_documents over all texts (the model is loaded and warmed up first).
+// A worker driven over stdin/stdout, one JSON object per line, so that
+// bench/bench.py can interleave it with the reference implementations: once the
+// model is loaded and warmed up (on the first --warmup-texts texts) it prints its
+// settings; then each input line "run" embeds all texts and prints {"s": seconds},
+// and "save PATH" writes the last vectors (float32, row-major) to PATH.
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -36,29 +37,28 @@ std::vector<std::string> read_jsonl_strings(const std::string & path) {
     return out;
 }
 
-int int_arg(const char * v) { return std::atoi(v); }
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 }  // namespace
 
 int main(int argc, char ** argv) try {
-    std::string texts_path, save_path;
+    std::string texts_path;
     ragppo::EmbedderParams params;
-    params.n_threads = 0;
-    int warmup = 1, runs = 3;
+    size_t warmup_texts = 64;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        auto next = [&]() -> const char * {
+        auto next = [&]() -> std::string {
             if (i + 1 >= argc) throw ragppo::Error("missing value after " + a);
             return argv[++i];
         };
         if (a == "--texts") texts_path = next();
-        else if (a == "--threads") params.n_threads = int_arg(next());
-        else if (a == "--max-tokens") params.max_tokens = int_arg(next());
-        else if (a == "--batch-tokens") params.batch_tokens = int_arg(next());
-        else if (a == "--warmup") warmup = int_arg(next());
-        else if (a == "--runs") runs = int_arg(next());
+        else if (a == "--threads") params.n_threads = std::stoi(next());
+        else if (a == "--max-tokens") params.max_tokens = std::stoi(next());
+        else if (a == "--batch-tokens") params.batch_tokens = std::stoi(next());
+        else if (a == "--warmup-texts") warmup_texts = std::stoul(next());
         else if (a == "--model") params.model = next();
-        else if (a == "--save-embeddings") save_path = next();
         else throw ragppo::Error("unknown argument: " + a);
     }
     if (texts_path.empty()) throw ragppo::Error("--texts FILE is required");
@@ -66,36 +66,45 @@ int main(int argc, char ** argv) try {
 
     auto t0 = Clock::now();
     auto e = ragppo::embedder_load(params);
-    const double load_s = std::chrono::duration<double>(Clock::now() - t0).count();
-
+    const double load_s = seconds_since(t0);
     size_t n_tokens = 0;
     for (const auto & t : texts) n_tokens += ragppo::embedder_tokenize(*e, t).size();
 
-    std::vector<float> v;
-    for (int i = 0; i < warmup; ++i) v = ragppo::embed_documents(*e, texts);
-    std::vector<double> times;
-    for (int i = 0; i < runs; ++i) {
-        t0 = Clock::now();
-        v = ragppo::embed_documents(*e, texts);
-        times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-    if (!save_path.empty()) {  // raw float32, row-major [texts x dim], for a parity check
-        std::ofstream out(save_path, std::ios::binary);
-        out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
-    }
+    const std::vector<std::string> warm(texts.begin(), texts.begin() + std::min(warmup_texts, texts.size()));
+    t0 = Clock::now();
+    if (!warm.empty()) ragppo::embed_documents(*e, warm);
+    const double warmup_s = seconds_since(t0);
 
-    nlohmann::json j;
-    j["contender"] = "ragppo";
-    j["n_texts"] = texts.size();
-    j["n_tokens"] = n_tokens;
-    j["dim"] = ragppo::embedder_dim(*e);
-    j["max_tokens"] = ragppo::embedder_max_tokens(*e);
-    j["batch_tokens"] = params.batch_tokens;
-    j["threads"] = params.n_threads;
-    j["load_s"] = load_s;
-    j["warmup"] = warmup;
-    j["runs_s"] = times;
-    std::cout << j.dump() << std::endl;
+    const int max_tokens = ragppo::embedder_max_tokens(*e);
+    nlohmann::json ready;
+    ready["contender"] = "ragppo";
+    ready["n_texts"] = texts.size();
+    ready["n_tokens"] = n_tokens;
+    ready["dim"] = ragppo::embedder_dim(*e);
+    ready["max_tokens"] = max_tokens;
+    ready["batch_tokens"] = params.batch_tokens > 0 ? std::max(params.batch_tokens, max_tokens) : max_tokens;
+    ready["threads"] = params.n_threads;
+    ready["load_s"] = load_s;
+    ready["warmup_texts"] = warm.size();
+    ready["warmup_s"] = warmup_s;
+    std::cout << ready.dump() << std::endl;
+
+    std::vector<float> v;
+    for (std::string cmd; std::getline(std::cin, cmd);) {
+        nlohmann::json reply;
+        if (cmd == "run") {
+            t0 = Clock::now();
+            v = ragppo::embed_documents(*e, texts);
+            reply["s"] = seconds_since(t0);
+        } else if (cmd.rfind("save ", 0) == 0) {
+            std::ofstream out(cmd.substr(5), std::ios::binary);
+            out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
+            reply["saved"] = v.size();
+        } else {
+            reply["error"] = "unknown command: " + cmd;
+        }
+        std::cout << reply.dump() << std::endl;
+    }
     return 0;
 } catch (const std::exception & ex) {
     std::fprintf(stderr, "ragppo-bench-embed: error: %s\n", ex.what());

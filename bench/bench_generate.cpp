@@ -1,12 +1,15 @@
 // Generation speed of ragppo's generate(), for bench/run.sh.
 //
 //   ragppo-bench-generate --texts FILE [--prompt-tokens 256] [--new-tokens 128]
-//                         [--threads N] [--warmup N] [--runs N] [--model ID]
+//                         [--threads N] [--model ID]
 //
 // Builds a raw-completion prompt of exactly --prompt-tokens tokens (as the model
 // reads it, BOS included) from the texts in FILE (one JSON string per line), picking
 // one whose greedy continuation does not stop at an end-of-turn token before
-// --new-tokens. Prints one JSON object: prompt_ms and generate_ms of each timed run.
+// --new-tokens (that search is also the warm-up). A worker driven over stdin/stdout
+// like ragppo-bench-embed: it prints its settings once ready, then each input line
+// "run" generates once (greedy, ChatFormat::Raw) and prints the Generation's counts
+// and timings.
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
@@ -57,7 +60,7 @@ int main(int argc, char ** argv) try {
     std::string texts_path;
     ragppo::GeneratorParams params;
     params.format = ragppo::ChatFormat::Raw;
-    int prompt_tokens = 256, new_tokens = 128, warmup = 1, runs = 3;
+    int prompt_tokens = 256, new_tokens = 128;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> const char * {
@@ -68,8 +71,6 @@ int main(int argc, char ** argv) try {
         else if (a == "--prompt-tokens") prompt_tokens = std::atoi(next());
         else if (a == "--new-tokens") new_tokens = std::atoi(next());
         else if (a == "--threads") params.n_threads = std::atoi(next());
-        else if (a == "--warmup") warmup = std::atoi(next());
-        else if (a == "--runs") runs = std::atoi(next());
         else if (a == "--model") params.model = next();
         else throw ragppo::Error("unknown argument: " + a);
     }
@@ -107,29 +108,33 @@ int main(int argc, char ** argv) try {
     }
     if (prompt.empty()) throw ragppo::Error("found no prompt of the wanted length that generates all new tokens");
 
-    for (int i = 1; i < warmup; ++i) ragppo::generate(*g, prompt, greedy);
-    nlohmann::json runs_j = nlohmann::json::array();
-    for (int i = 0; i < runs; ++i) {
-        const ragppo::Generation r = ragppo::generate(*g, prompt, greedy);
-        nlohmann::json run;
-        run["prompt_tokens"] = r.prompt_tokens;
-        run["completion_tokens"] = r.completion_tokens;
-        run["prompt_ms"] = r.prompt_ms;
-        run["generate_ms"] = r.generate_ms;
-        run["stop"] = ragppo::stop_reason_name(r.stop);
-        runs_j.push_back(run);
+    nlohmann::json ready;
+    ready["contender"] = "ragppo";
+    ready["model"] = params.model.empty() ? ragppo::default_llm_id() : params.model;
+    ready["gguf"] = ragppo::hub_resolve_gguf(ready["model"].get<std::string>(), params.hub).local;
+    ready["threads"] = params.n_threads;
+    ready["n_ctx"] = params.n_ctx;
+    ready["prompt_tokens"] = prompt_tokens;
+    ready["new_tokens"] = new_tokens;
+    ready["prompt_from_text"] = start;
+    ready["prompts_tried"] = tried;
+    ready["prompt_head"] = prompt.substr(0, 60);
+    std::cout << ready.dump() << std::endl;
+
+    for (std::string cmd; std::getline(std::cin, cmd);) {
+        nlohmann::json reply;
+        if (cmd == "run") {
+            const ragppo::Generation r = ragppo::generate(*g, prompt, greedy);
+            reply["prompt_tokens"] = r.prompt_tokens;
+            reply["completion_tokens"] = r.completion_tokens;
+            reply["prompt_ms"] = r.prompt_ms;
+            reply["generate_ms"] = r.generate_ms;
+            reply["stop"] = ragppo::stop_reason_name(r.stop);
+        } else {
+            reply["error"] = "unknown command: " + cmd;
+        }
+        std::cout << reply.dump() << std::endl;
     }
-    nlohmann::json j;
-    j["contender"] = "ragppo";
-    j["model"] = params.model.empty() ? ragppo::default_llm_id() : params.model;
-    j["threads"] = params.n_threads;
-    j["n_ctx"] = params.n_ctx;
-    j["prompt_tokens"] = prompt_tokens;
-    j["new_tokens"] = new_tokens;
-    j["prompt_from_text"] = start;
-    j["prompt_head"] = prompt.substr(0, 60);
-    j["runs"] = runs_j;
-    std::cout << j.dump() << std::endl;
     return 0;
 } catch (const std::exception & ex) {
     std::fprintf(stderr, "ragppo-bench-generate: error: %s\n", ex.what());

@@ -86,6 +86,8 @@ EmbedderPtr embedder_load(const EmbedderParams & params);
 int embedder_dim(const Embedder & e);
 int embedder_max_tokens(const Embedder & e);
 Pooling embedder_pooling(const Embedder & e);
+// Tokens in a text without special tokens and without truncation (chunk budgeting).
+int embedder_count_tokens(const Embedder & e, const std::string & text);
 // Token ids exactly as the model sees them (with [CLS]/[SEP]), truncated to the max length.
 std::vector<int32_t> embedder_tokenize(const Embedder & e, const std::string & text);
 // Embed documents (no instruction). Row-major [texts.size() x dim].
@@ -93,6 +95,9 @@ std::vector<float> embed_documents(Embedder & e, const std::vector<std::string> 
                                    const std::function<void(size_t done, size_t total)> & on_progress = {});
 // Embed queries: the query instruction is prefixed first.
 std::vector<float> embed_queries(Embedder & e, const std::vector<std::string> & texts);
+
+// The BGE query instruction for BGE English models (as LlamaIndex adds it), else "".
+std::string default_query_instruction(const std::string & embed_model_id);
 
 // ============================================================================ generation
 struct SamplingParams {
@@ -104,6 +109,7 @@ struct SamplingParams {
 };
 
 enum class ChatFormat {
+    Auto,       // Phi3 for Phi-3 models (the reference wrapper), else Template, else Raw
     Raw,        // the prompt as it is (completion)
     Template,   // the GGUF's own chat template (llama.cpp's Jinja engine)
     Phi3,       // the reference wrapper: "<|user|>\n{prompt} <|end|>\n<|assistant|>"
@@ -113,7 +119,7 @@ struct GeneratorParams {
     std::string model;    // GGUF id or path
     int n_ctx = 1024;     // context window (the reference uses 1,024)
     int n_threads = 0;    // 0 = all cores
-    ChatFormat format = ChatFormat::Template;
+    ChatFormat format = ChatFormat::Auto;
     HubParams hub;
 };
 

@@ -2,6 +2,10 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+namespace ragppo::rag {
+struct QueryEngineParams;
+}
+
 namespace ragppo::cli {
 
 // Registration functions, one per subcommand file. Each returns the subcommand so
@@ -10,5 +14,12 @@ void register_download(CLI::App & app);
 void register_embed(CLI::App & app);
 void register_generate(CLI::App & app);
 void register_demo(CLI::App & app);
+void register_index(CLI::App & app);
+void register_ask(CLI::App & app);
+void register_compare(CLI::App & app);  // compare and eval-answers
+void register_eval_retrieval(CLI::App & app);
+
+// Flags shared by ask, compare and the evaluations: index, top-k, response mode, LLM, sampling.
+void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p);
 
 }  // namespace ragppo::cli

@@ -12,6 +12,10 @@ int main(int argc, char ** argv) {
     app.set_version_flag("--version", std::string("ragppo ") + RAGPPO_VERSION_STRING);
 
     ragppo::cli::register_demo(app);
+    ragppo::cli::register_index(app);
+    ragppo::cli::register_ask(app);
+    ragppo::cli::register_compare(app);
+    ragppo::cli::register_eval_retrieval(app);
     ragppo::cli::register_download(app);
     ragppo::cli::register_embed(app);
     ragppo::cli::register_generate(app);

@@ -26,10 +26,10 @@ inline void add_sampling_options(CLI::App * cmd, SamplingParams & s) {
 
 inline void add_generator_options(CLI::App * cmd, GeneratorParams & g, bool with_hub = true) {
     static const std::map<std::string, ChatFormat> formats{
-        {"template", ChatFormat::Template}, {"phi3", ChatFormat::Phi3}, {"raw", ChatFormat::Raw}};
+        {"auto", ChatFormat::Auto}, {"template", ChatFormat::Template}, {"phi3", ChatFormat::Phi3}, {"raw", ChatFormat::Raw}};
     cmd->add_option("-m,--model", g.model, "LLM: GGUF path or Hub id org/name[@rev][:quant] (default: " + default_llm_id() + ")");
     cmd->add_option("--format", g.format,
-                    "Prompt format: template (the GGUF's chat template), phi3 (the reference wrapper), raw")
+                    "Prompt format: auto (phi3 for Phi-3 models, else the GGUF's template), template, phi3 (the reference wrapper), raw")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))->capture_default_str();
     cmd->add_option("--n-ctx", g.n_ctx, "Context window in tokens")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("-t,--threads", g.n_threads, "CPU threads; 0 = all")->capture_default_str();

@@ -13,6 +13,7 @@ struct Recipe {
     std::string steps;        // one string, list-valued sources joined
     std::string link;
     std::vector<std::string> ner;  // ingredient names, for answer evaluation
+    // uid: the file's own id where it has one, else a stable hash (see load_recipes)
 };
 
 // The document text of the reference setup: name, ingredients and steps
@@ -21,8 +22,9 @@ inline std::string document_text(const Recipe & r) {
     return r.name + " \n\n " + r.ingredients + " \n\n " + r.steps;
 }
 
-// Load the JSON array layout of ../shared/data/recipes/recipes.json
-// (title, ingredients[], instructions[]); `limit` 0 = all rows.
+// The recipes of a local CSV / JSON / JSONL file in any layout load_recipes
+// (recipe_loader.h) detects, e.g. ../shared/data/recipes/recipes.json; `limit` 0 = all.
+// Skipped rows are not reported here: use load_recipes for the report.
 std::vector<Recipe> load_recipes_json(const std::string & path, size_t limit = 0);
 
 }  // namespace ragppo::data

@@ -171,6 +171,10 @@ int embedder_dim(const Embedder & e) { return e.dim; }
 int embedder_max_tokens(const Embedder & e) { return e.max_tokens; }
 Pooling embedder_pooling(const Embedder & e) { return e.pooling; }
 
+int embedder_count_tokens(const Embedder & e, const std::string & text) {
+    return static_cast<int>(llm::tokenize(e.vocab, text, /*add_special=*/false, /*parse_special=*/false).size());
+}
+
 std::vector<int32_t> embedder_tokenize(const Embedder & e, const std::string & text) {
     return tokenize_truncated(e, text);
 }

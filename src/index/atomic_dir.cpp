@@ -26,10 +26,15 @@ std::string sys_error(const std::string & what, const fs::path & p) {
 }
 
 // Temp and backup names start with ".<target name>." so they sit hidden beside the target.
-std::string tmp_prefix(const fs::path & target) { return "." + target.filename().string() + ".tmp-"; }
-fs::path backup_path(const fs::path & target) {
-    return target.parent_path() / ("." + target.filename().string() + ".old");
+// (Appended rather than "." + name: GCC 12 warns falsely (-Wrestrict) on the latter.)
+std::string hidden_name(const fs::path & target, const char * suffix) {
+    std::string s(".");
+    s += target.filename().string();
+    s += suffix;
+    return s;
 }
+std::string tmp_prefix(const fs::path & target) { return hidden_name(target, ".tmp-"); }
+fs::path backup_path(const fs::path & target) { return target.parent_path() / hidden_name(target, ".old"); }
 
 // Remove temp dirs of writers that died (their pid is gone); live writers keep theirs.
 void remove_stale_temps(const fs::path & target) {
@@ -136,6 +141,9 @@ void write_dir_atomically(const fs::path & target_in, const std::function<void(c
     fs::create_directories(parent, ec);
     if (ec) throw Error("cannot create " + parent.string() + ": " + ec.message());
     recover_dir(target);
+    if (fs::exists(target, ec) && !fs::is_directory(target, ec)) {
+        throw Error(target.string() + " exists and is not an index directory");
+    }
     remove_stale_temps(target);
 
     static std::atomic<unsigned> counter{0};

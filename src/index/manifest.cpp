@@ -109,7 +109,7 @@ StoredManifest read_manifest(const std::filesystem::path & dir) {
     } catch (const json::exception & e) {
         throw Error(where + " is not valid JSON: " + e.what());
     }
-    if (!j.is_object() || j.value("format", std::string()) != kFormat) throw Error(where + " is not a ragppo index manifest");
+    if (!j.is_object() || !j.contains("format") || j["format"] != kFormat) throw Error(where + " is not a ragppo index manifest");
     const int version = get<int>(j, "format_version", where);
     if (version != kFormatVersion) {
         throw Error(where + " has format version " + std::to_string(version) + "; this ragppo reads version " +

@@ -9,6 +9,7 @@
 #include "index/node_store.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -162,11 +163,17 @@ size_t vector_store_add(VectorStore & s, const std::vector<IndexNode> & nodes, c
 
     std::vector<float> rows(accepted.size() * dim);
     for (size_t r = 0; r < accepted.size(); ++r) {
-        std::memcpy(&rows[r * dim], &vectors[accepted[r] * dim], sizeof(float) * dim);
-        embed::l2_normalize(&rows[r * dim], dim);
+        float * v = &rows[r * dim];
+        std::memcpy(v, &vectors[accepted[r] * dim], sizeof(float) * dim);
+        // One NaN would make every score against this node NaN; refuse it here.
+        if (!std::all_of(v, v + dim, [](float x) { return std::isfinite(x); })) {
+            throw Error("the vector of node " + std::to_string(accepted[r]) + " ('" + nodes[accepted[r]].name +
+                        "') has non-finite values");
+        }
+        embed::l2_normalize(v, dim);
     }
     index::faiss_call("cannot add to the FAISS index",
-                      [&] { s.faiss->add(static_cast<faiss::idx_t>(accepted.size()), rows.data()); });
+                      [&] { s.faiss->add(static_cast<faiss::Index::idx_t>(accepted.size()), rows.data()); });
     for (size_t i : accepted) {
         const IndexNode & n = nodes[i];
         s.nodes.append({ids[i], n.text, n.uid, n.name, n.link});
@@ -214,14 +221,14 @@ std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore &
     std::vector<float> q(queries);
     for (size_t i = 0; i < nq; ++i) embed::l2_normalize(&q[i * dim], static_cast<int>(dim));
     std::vector<float> scores(nq * kk);
-    std::vector<faiss::idx_t> labels(nq * kk);
+    std::vector<faiss::Index::idx_t> labels(nq * kk);
     index::faiss_call("FAISS search failed", [&] {
-        s.faiss->search(static_cast<faiss::idx_t>(nq), q.data(), static_cast<faiss::idx_t>(kk), scores.data(),
+        s.faiss->search(static_cast<faiss::Index::idx_t>(nq), q.data(), static_cast<faiss::Index::idx_t>(kk), scores.data(),
                         labels.data());
     });
     for (size_t i = 0; i < nq; ++i) {
         for (size_t j = 0; j < kk; ++j) {
-            const faiss::idx_t label = labels[i * kk + j];
+            const faiss::Index::idx_t label = labels[i * kk + j];
             if (label < 0) continue;  // HNSW may find fewer than k
             out[i].push_back(IndexHit{static_cast<size_t>(label), scores[i * kk + j], node_at(s, static_cast<size_t>(label))});
         }

@@ -2,9 +2,25 @@
 
 #include <chat.h>
 
+#include <cctype>
+
 namespace ragppo::llm {
 
-ChatFormatter::ChatFormatter(const llama_model * model, ChatFormat format) : format_(format) {
+namespace {
+
+bool mentions_phi3(std::string name) {
+    for (auto & c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name.find("phi-3") != std::string::npos || name.find("phi3") != std::string::npos;
+}
+
+}  // namespace
+
+ChatFormatter::ChatFormatter(const llama_model * model, ChatFormat format, const std::string & model_name)
+    : format_(format) {
+    if (format_ == ChatFormat::Auto) {
+        const bool has_template = llama_model_chat_template(model, nullptr) != nullptr;
+        format_ = mentions_phi3(model_name) ? ChatFormat::Phi3 : has_template ? ChatFormat::Template : ChatFormat::Raw;
+    }
     if (format_ != ChatFormat::Template) {
         return;
     }
@@ -24,6 +40,7 @@ ChatFormatter::~ChatFormatter() {
 
 std::string ChatFormatter::apply(const std::string & user_prompt) const {
     switch (format_) {
+        case ChatFormat::Auto:  // resolved in the constructor
         case ChatFormat::Raw:
             return user_prompt;
         case ChatFormat::Phi3:

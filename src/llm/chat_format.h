@@ -14,7 +14,8 @@ namespace ragppo::llm {
 
 class ChatFormatter {
 public:
-    ChatFormatter(const llama_model * model, ChatFormat format);
+    // `model_name` (id or path) lets ChatFormat::Auto recognise Phi-3.
+    ChatFormatter(const llama_model * model, ChatFormat format, const std::string & model_name);
     ~ChatFormatter();
     std::string apply(const std::string & user_prompt) const;
 

@@ -57,7 +57,7 @@ GeneratorPtr generator_load(const GeneratorParams & params) {
     auto g = std::make_unique<Generator>();
     g->model = llm::load_gguf(file.local);
     g->vocab = llama_model_get_vocab(g->model.get());
-    g->formatter = std::make_unique<llm::ChatFormatter>(g->model.get(), params.format);
+    g->formatter = std::make_unique<llm::ChatFormatter>(g->model.get(), params.format, model_id);
     if (params.n_ctx <= 0) {
         throw Error("context window must be positive, got " + std::to_string(params.n_ctx));
     }

@@ -85,7 +85,10 @@ void Gpt2Tokenizer::encode_into(std::string_view text, std::vector<int32_t> & id
     const auto encode_run = [&](std::string_view run) {
         if (run.empty()) return;
         if (impl_->add_prefix_space && run.front() != ' ') {
-            const std::string prefixed = " " + std::string(run);
+            std::string prefixed;
+            prefixed.reserve(run.size() + 1);
+            prefixed.push_back(' ');
+            prefixed.append(run);
             for_each_gpt2_pretoken(prefixed, [&](std::string_view piece) { model.encode_piece(piece, ids); });
             return;
         }

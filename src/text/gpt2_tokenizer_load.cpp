@@ -150,7 +150,8 @@ Gpt2Tokenizer Gpt2Tokenizer::from_directory(const fs::path & dir) {
         // Only content -> id here; the special ones are named in special_tokens_map.json.
         std::string specials;
         if (fs::exists(dir / "special_tokens_map.json")) specials = read_json(dir / "special_tokens_map.json").dump();
-        for (const auto & [content, id] : read_json(dir / "added_tokens.json").items()) {
+        const json added_json = read_json(dir / "added_tokens.json");
+        for (const auto & [content, id] : added_json.items()) {
             const bool special = specials.find(json(content).dump()) != std::string::npos;
             added.push_back(AddedToken{.content = content, .id = id.get<int32_t>(), .special = special,
                                        .normalized = !special});

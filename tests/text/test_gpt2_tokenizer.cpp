@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 using namespace ragppo;
@@ -146,6 +147,28 @@ TEST(Gpt2Tokenizer, VocabAndMergesLoadEncodesLikeTokenizerJson) {
     EXPECT_EQ(count_encode_mismatches(tok, cases()["articles"]), 0);
 }
 
+TEST(Gpt2Tokenizer, LoadsCheckpointDirectoriesOfEveryLayout) {
+    namespace fs = std::filesystem;
+    const fs::path checkpoint = test::fixture("gpt2/checkpoint");
+    // Without tokenizer.json: flags from tokenizer_config.json; or the legacy
+    // added_tokens.json + special_tokens_map.json.
+    const fs::path with_config = test::make_temp_dir("ragppo-gpt2-config-");
+    const fs::path legacy = test::make_temp_dir("ragppo-gpt2-legacy-");
+    for (const char * f : {"vocab.json", "merges.txt", "tokenizer_config.json"}) fs::copy_file(checkpoint / f, with_config / f);
+    for (const char * f : {"vocab.json", "merges.txt", "added_tokens.json", "special_tokens_map.json"}) {
+        fs::copy_file(checkpoint / f, legacy / f);
+    }
+    for (const fs::path & dir : {checkpoint, with_config, legacy}) {
+        SCOPED_TRACE(dir.string());
+        const auto tok = Gpt2Tokenizer::from_directory(dir);
+        EXPECT_EQ(tok.vocab_size(), 50260u);
+        EXPECT_TRUE(tok.is_special(50258));
+        EXPECT_FALSE(tok.is_special(50259));
+        EXPECT_EQ(count_encode_mismatches(tok, cases()["edge_cases"]), 0);
+    }
+    EXPECT_THROW(Gpt2Tokenizer::from_directory(with_config / "nowhere"), std::runtime_error);
+}
+
 TEST(Gpt2Tokenizer, AddedTokenFlagsMatchHuggingFace) {
     const auto tok = Gpt2Tokenizer::from_tokenizer_json(test::fixture("gpt2/tokenizer_flags.json"));
     const auto & flags = cases()["flags"];
@@ -189,6 +212,22 @@ TEST(Gpt2Pretokenizer, SplitsLikeTheGpt2Regex) {
     EXPECT_EQ(text::split_gpt2_pretokens("\xff\xfe x"), (V{"\xff\xfe", " x"}));  // invalid bytes are "other"
 }
 
+TEST(Gpt2Pretokenizer, PiecesMatchHuggingFaceIncludingNewUnicodeLetters) {
+    const auto & items = cases()["pretokens"];
+    ASSERT_GE(items.size(), 500u);
+    int mismatches = 0;
+    for (const auto & item : items) {
+        const std::string s = item["text"];
+        std::vector<std::string> ours;
+        for (const auto piece : text::split_gpt2_pretokens(s)) ours.push_back(text::bytes_to_token_text(piece));
+        if (ours != item["pieces"].get<std::vector<std::string>>() && ++mismatches <= 5) {
+            ADD_FAILURE() << "pieces differ for " << nlohmann::json(s).dump() << "\n ours: " << nlohmann::json(ours).dump()
+                          << "\n   hf: " << item["pieces"].dump();
+        }
+    }
+    EXPECT_EQ(mismatches, 0);
+}
+
 TEST(ByteLevel, MapsEveryByteToOneCharacterAndBack) {
     for (int b = 0; b < 256; ++b) {
         const uint32_t cp = text::byte_to_unicode(static_cast<uint8_t>(b));
@@ -210,12 +249,12 @@ TEST(Utf8, RepairsInvalidSequencesLikePython) {
 }
 
 TEST(Gpt2Tokenizer, EncodesNewsQuickly) {
-    const auto & tok = reference_tokenizer();
     std::vector<std::string> texts;
-    size_t bytes = 0;
+    size_t bytes = 0, expected_tokens = 0;
     for (const auto & item : cases()["articles"]) {
         texts.push_back(item["text"]);
         bytes += texts.back().size();
+        expected_tokens += item["ids"].size();
     }
     // Cold cache: a fresh tokenizer, so the timing includes BPE merging.
     const auto fresh = Gpt2Tokenizer::from_tokenizer_json(test::fixture("gpt2/tokenizer.json"));
@@ -225,6 +264,6 @@ TEST(Gpt2Tokenizer, EncodesNewsQuickly) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("[bench] encoded %zu texts, %zu bytes -> %zu tokens in %.1f ms (%.1f MB/s, cold cache)\n", texts.size(),
                 bytes, tokens, seconds * 1e3, bytes / seconds / 1e6);
+    EXPECT_EQ(tokens, expected_tokens);
     EXPECT_LT(seconds, 2.0);  // generous: ~50x the expected time, catches accidental quadratic behaviour
-    (void)tok;
 }

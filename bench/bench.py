@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Runs ragppo's benchmarks beside the reference implementations and writes the report.
+
+Called by bench/run.sh (which installs the requirements and builds the programs):
+
+  bench.py --bin BUILD/bin --out BUILD/bench --doc docs/BENCHMARKS.md
+           --recipes ../shared/data/recipes/recipenlg_sample.csv --minilm HF_DIR
+
+Every contender is a long-lived worker process (loaded and warmed up once) that
+times one full pass per "run" request, so the contenders can be interleaved round
+by round on a shared machine: round r times every contender once, in a rotated
+order. Figures are the best and the median of the rounds.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+EMBED_GOAL_TORCH = 2.0
+EMBED_GOAL_ONNX = 1.0
+GEN_GOAL = 0.95
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- workload
+def document_text(title: str, ingredients: list[str], steps: list[str]) -> str:
+    """The reference setup's document text: name, ingredients and steps around blank lines."""
+    return title + " \n\n " + ", ".join(ingredients) + " \n\n " + " ".join(steps)
+
+
+def write_texts(recipes_csv: Path, n: int, out: Path) -> list[str]:
+    """The first n rows of RecipeNLG's sample CSV as document texts, one JSON string per line."""
+    texts = []
+    with open(recipes_csv, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            texts.append(document_text(row["title"], json.loads(row["ingredients"]), json.loads(row["directions"])))
+            if len(texts) == n:
+                break
+    if len(texts) < n:
+        raise SystemExit(f"{recipes_csv} has only {len(texts)} recipes, need {n}")
+    out.write_text("".join(json.dumps(t) + "\n" for t in texts), encoding="utf-8")
+    return texts
+
+
+# --------------------------------------------------------------------------- workers
+class Worker:
+    """A benchmark process speaking one JSON object per line over stdin/stdout."""
+
+    def __init__(self, name: str, argv: list[str], env: dict | None = None):
+        self.name = name
+        log(f"starting {name}: {' '.join(argv)}")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, env=env, bufsize=1)
+        self.info = self._read()
+        log(f"{name} ready: {json.dumps(self.info)}")
+
+    def _read(self) -> dict:
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise SystemExit(f"{self.name} exited (code {self.proc.wait()}) before answering")
+            line = line.strip()
+            if line.startswith("{"):
+                return json.loads(line)
+
+    def ask(self, cmd: str) -> dict:
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise SystemExit(f"{self.name}: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def summary(samples: list[float]) -> dict:
+    return {"samples": samples, "best": min(samples), "median": statistics.median(samples)}
+
+
+# --------------------------------------------------------------------------- embeddings
+def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
+    threads, max_tokens = args.threads, args.max_tokens
+    embed_bin = str(Path(args.bin) / "ragppo-bench-embed")
+    common = ["--texts", str(texts_path), "--threads", str(threads), "--max-tokens", str(max_tokens),
+              "--warmup-texts", str(args.warmup_texts)]
+    workers: dict[str, Worker] = {}
+    errors: dict[str, str] = {}
+    # batch_tokens 0 = the library's default (one max-length sequence per batch).
+    for bt in args.batch_tokens:
+        workers[f"ragppo:{bt}"] = Worker(f"ragppo batch_tokens={bt or 'default'}",
+                                         [embed_bin, *common, "--batch-tokens", str(bt)])
+    st = [sys.executable, str(HERE / "st_embed_worker.py"), "--model", args.minilm, "--texts", str(texts_path),
+          "--threads", str(threads), "--max-length", str(max_tokens), "--warmup-texts", str(args.warmup_texts)]
+    for backend in ("torch", "onnx"):
+        try:
+            workers[f"st:{backend}"] = Worker(f"sentence-transformers {backend}", [*st, "--backend", backend])
+        except SystemExit as e:  # e.g. the ONNX backend cannot be installed or exported here
+            errors[f"st:{backend}"] = str(e)
+            log(f"sentence-transformers {backend} unavailable: {e}")
+
+    names = list(workers)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    load = {"before": loadavg()}
+    for r in range(args.rounds):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for k in order:
+            s = workers[k].ask("run")["s"]
+            times[k].append(s)
+            log(f"embed round {r + 1}/{args.rounds} {workers[k].name}: {s:.2f} s ({n_texts / s:.1f} texts/s)")
+    load["after"] = loadavg()
+
+    # Parity: the vectors of the last pass, ragppo (default batch) and ONNX against PyTorch.
+    parity = {}
+    if "st:torch" in workers:
+        import numpy as np
+
+        vecs = {}
+        for k in [names[0], "st:torch", "st:onnx"]:
+            if k in workers:
+                path = Path(args.out) / f"vectors-{k.replace(':', '-')}.f32"
+                workers[k].ask(f"save {path}")
+                vecs[k] = np.fromfile(path, dtype=np.float32).reshape(n_texts, -1)
+                path.unlink()
+        ref = vecs["st:torch"]
+        for k, v in vecs.items():
+            if k != "st:torch":
+                cos = np.sum(v * ref, axis=1) / (np.linalg.norm(v, axis=1) * np.linalg.norm(ref, axis=1))
+                parity[k] = {"min_cosine": float(cos.min()), "mean_cosine": float(cos.mean())}
+
+    for w in workers.values():
+        w.close()
+    result = {"n_texts": n_texts, "threads": threads, "max_tokens": max_tokens, "rounds": args.rounds,
+              "loadavg": load, "errors": errors, "parity_vs_torch": parity, "contenders": {}}
+    for k in names:
+        t = summary(times[k])
+        result["contenders"][k] = {
+            "info": workers[k].info,
+            "seconds": t,
+            "texts_per_s": {"best": n_texts / t["best"], "median": n_texts / t["median"]},
+        }
+    return result
+
+
+# --------------------------------------------------------------------------- generation
+def llama_bench(args, gguf: str) -> dict:
+    argv = [str(Path(args.bin) / "llama-bench"), "-m", gguf, "-p", str(args.prompt_tokens), "-n",
+            str(args.new_tokens), "-d", f"0,{args.prompt_tokens}", "-t", str(args.threads), "-r", "1", "-o", "json"]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    rows = json.loads(out)
+    res = {}
+    for row in rows:
+        kind = "pp" if row["n_prompt"] > 0 else "tg"
+        res[f"{kind}@d{row.get('n_depth', 0)}"] = row["avg_ts"]
+        res.setdefault("build_commit", row.get("build_commit"))
+    return res
+
+
+def bench_generate(args, texts_path: Path) -> dict:
+    gen = Worker("ragppo generate", [str(Path(args.bin) / "ragppo-bench-generate"), "--texts", str(texts_path),
+                                     "--threads", str(args.threads), "--prompt-tokens", str(args.prompt_tokens),
+                                     "--new-tokens", str(args.new_tokens)])
+    gguf = gen.info["gguf"]
+    ours = {"pp": [], "tg": []}
+    ref: dict[str, list[float]] = {}
+    commit = None
+    load = {"before": loadavg()}
+    for r in range(args.rounds):
+        steps = ["ours", "ref"] if r % 2 == 0 else ["ref", "ours"]
+        for step in steps:
+            if step == "ours":
+                g = gen.ask("run")
+                if g["prompt_tokens"] != args.prompt_tokens or g["completion_tokens"] != args.new_tokens:
+                    raise SystemExit(f"ragppo generate: unexpected token counts {g}")
+                ours["pp"].append(g["prompt_tokens"] / g["prompt_ms"] * 1000.0)
+                ours["tg"].append(g["completion_tokens"] / g["generate_ms"] * 1000.0)
+                log(f"generate round {r + 1}/{args.rounds} ragppo: pp {ours['pp'][-1]:.1f} t/s, "
+                    f"tg {ours['tg'][-1]:.1f} t/s")
+            else:
+                lb = llama_bench(args, gguf)
+                commit = lb.pop("build_commit", None)
+                for k, v in lb.items():
+                    ref.setdefault(k, []).append(v)
+                log(f"generate round {r + 1}/{args.rounds} llama-bench: {json.dumps(lb)}")
+    load["after"] = loadavg()
+    gen.close()
+
+    def best_median(xs):  # rates: best is the highest
+        return {"samples": xs, "best": max(xs), "median": statistics.median(xs)}
+
+    return {"threads": args.threads, "prompt_tokens": args.prompt_tokens, "new_tokens": args.new_tokens,
+            "rounds": args.rounds, "loadavg": load, "gguf": gguf, "model": gen.info["model"],
+            "llama_bench_commit": commit, "ragppo_info": gen.info,
+            "ragppo": {k: best_median(v) for k, v in ours.items()},
+            "llama_bench": {k: best_median(v) for k, v in ref.items()}}
+
+
+# --------------------------------------------------------------------------- report
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def verdict(ratio: float, goal: float) -> str:
+    return f"{ratio:.2f}x (goal >= {goal:g}x: {'met' if ratio >= goal else 'not met'})"
+
+
+def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
+    L = []
+    L += ["# Benchmarks", "",
+          "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
+          "`<build>/bench/*.json`. Speed is measured here, never asserted by the tests.", "",
+          "## Machine", "",
+          f"- Date: {meta['date']}",
+          f"- CPU: {meta['cpu']} ({meta['nproc']} cores visible to `nproc`)",
+          f"- OS: {meta['os']}",
+          f"- Threads used by every contender: {args.threads}",
+          "- Scheduling: " + (f"the benchmark ran in its own scheduler autogroup at nice {meta['nice']} "
+                              "(`BENCH_NICE`), ahead of other work on the machine"
+                              if meta["nice"] not in ("", "0") else "default (`BENCH_NICE=0`)"),
+          f"- Versions: {meta['versions']}",
+          f"- Load average (1/5/15 min) at start: {meta['load_start']}; at the end: {loadavg()}. "
+          "The machine is shared: a load above the core count means other work ran beside the benchmark "
+          "and the absolute figures are low and noisy; the ratios of contenders run round by round are "
+          "the more meaningful numbers.", ""]
+
+    if emb:
+        c = emb["contenders"]
+        default = f"ragppo:{args.batch_tokens[0]}"
+        L += ["## Embedding throughput", "",
+              f"{emb['n_texts']} recipe documents (the first rows of `recipes/recipenlg_sample.csv`, text = "
+              "`title + \" \\n\\n \" + ingredients + \" \\n\\n \" + directions`, lists joined with `\", \"` and `\" \"`), "
+              f"all-MiniLM-L6-v2 (same weights: ragppo reads the f32 GGUF converted from the HF checkpoint "
+              f"that sentence-transformers loads), max length {emb['max_tokens']} tokens, "
+              f"{emb['threads']} threads, L2-normalised output. Each contender is loaded and warmed up on "
+              f"{args.warmup_texts} texts, then {emb['rounds']} rounds each time one full pass of every "
+              "contender (order rotated per round); best and median pass. "
+              f"{c[default]['info']['n_tokens']} tokens in all (after truncation).", "",
+              "| contender | texts/s (best) | texts/s (median) | tokens/s (best) |",
+              "| --- | ---: | ---: | ---: |"]
+        def st_label(k, what):
+            info = c[k]["info"]
+            return (f"sentence-transformers {info['versions']['sentence-transformers']}, {what} backend "
+                    f"(batch {info['batch_size']})")
+
+        labels = {k: st_label(k, what) for k, what in (("st:torch", "PyTorch"), ("st:onnx", "ONNX Runtime"))
+                  if k in c}
+        rows = [default] + [k for k in ("st:torch", "st:onnx") if k in c]
+        for k in rows:
+            label = labels.get(k, "ragppo `embed_documents` (default batch)")
+            tp = c[k]["texts_per_s"]
+            L.append(f"| {label} | {tp['best']:.1f} | {tp['median']:.1f} | "
+                     f"{c[k]['info']['n_tokens'] / c[k]['seconds']['best']:.0f} |")
+        L.append("")
+        for k, goal, what in (("st:torch", EMBED_GOAL_TORCH, "PyTorch"), ("st:onnx", EMBED_GOAL_ONNX, "ONNX")):
+            if k in c:
+                rb = c[default]["texts_per_s"]["best"] / c[k]["texts_per_s"]["best"]
+                rm = c[default]["texts_per_s"]["median"] / c[k]["texts_per_s"]["median"]
+                L.append(f"- ragppo / {what}: best {verdict(rb, goal)}; median {rm:.2f}x")
+            else:
+                L.append(f"- ragppo / {what}: **not measured**: the {what} backend could not run here "
+                         f"({emb['errors'].get(k, 'unknown error')})")
+        for k, p in emb["parity_vs_torch"].items():
+            who = "ONNX backend" if k == "st:onnx" else "ragppo"
+            L.append(f"- Same vectors: {who} vs PyTorch cosine similarity min {p['min_cosine']:.6f}, "
+                     f"mean {p['mean_cosine']:.6f} over the {emb['n_texts']} texts")
+        L.append(f"- Load average during the rounds: {emb['loadavg']['before']} -> {emb['loadavg']['after']}")
+        L += ["", "### ragppo batch size (`EmbedderParams.batch_tokens`)", "",
+              "Tokens per llama.cpp batch; texts are sorted by length and packed whole into batches. "
+              f"0 = the default (= max_tokens = {emb['max_tokens']}).", "",
+              "| batch_tokens | texts/s (best) | texts/s (median) | vs default (best) |",
+              "| ---: | ---: | ---: | ---: |"]
+        base = c[default]["texts_per_s"]["best"]
+        for bt in args.batch_tokens:
+            k = f"ragppo:{bt}"
+            tp = c[k]["texts_per_s"]
+            label = f"{bt} (default, = {c[k]['info']['batch_tokens']})" if bt == 0 else str(bt)
+            L.append(f"| {label} | {tp['best']:.1f} | {tp['median']:.1f} | {tp['best'] / base:.2f}x |")
+        L.append("")
+
+    if gen:
+        o, r = gen["ragppo"], gen["llama_bench"]
+        pp_key, tg_key, tgd_key = "pp@d0", "tg@d0", f"tg@d{gen['prompt_tokens']}"
+        L += ["## Generation speed", "",
+              f"`{gen['model']}` ({Path(gen['gguf']).name}), {gen['threads']} threads. ragppo: `generate()` with "
+              f"`ChatFormat::Raw`, greedy, a recipe-text prompt of exactly {gen['prompt_tokens']} tokens and "
+              f"{gen['new_tokens']} new tokens (the prompt is chosen so that generation does not stop early); "
+              "prompt t/s = prompt_tokens / prompt_ms, generation t/s = completion_tokens / generate_ms. "
+              f"Reference: `llama-bench -p {gen['prompt_tokens']} -n {gen['new_tokens']} -t {gen['threads']} -r 1` "
+              f"built from the same pinned llama.cpp source (build commit {gen['llama_bench_commit']}); "
+              f"{gen['rounds']} rounds alternating ragppo and llama-bench; best and median.", "",
+              "| | prompt t/s (best) | prompt t/s (median) | generation t/s (best) | generation t/s (median) |",
+              "| --- | ---: | ---: | ---: | ---: |",
+              f"| ragppo `generate()` | {o['pp']['best']:.1f} | {o['pp']['median']:.1f} | "
+              f"{o['tg']['best']:.1f} | {o['tg']['median']:.1f} |",
+              f"| llama-bench pp{gen['prompt_tokens']} / tg{gen['new_tokens']} | {r[pp_key]['best']:.1f} | "
+              f"{r[pp_key]['median']:.1f} | {r[tg_key]['best']:.1f} | {r[tg_key]['median']:.1f} |"]
+        if tgd_key in r:
+            L.append(f"| llama-bench tg{gen['new_tokens']} after {gen['prompt_tokens']} tokens of context (`-d "
+                     f"{gen['prompt_tokens']}`) | | | {r[tgd_key]['best']:.1f} | {r[tgd_key]['median']:.1f} |")
+        L.append("")
+        L.append(f"- Prompt processing, ragppo / llama-bench: best "
+                 f"{verdict(o['pp']['best'] / r[pp_key]['best'], GEN_GOAL)}; median "
+                 f"{o['pp']['median'] / r[pp_key]['median']:.2f}x")
+        L.append(f"- Generation, ragppo / llama-bench: best {verdict(o['tg']['best'] / r[tg_key]['best'], GEN_GOAL)}; "
+                 f"median {o['tg']['median'] / r[tg_key]['median']:.2f}x")
+        if tgd_key in r:
+            L.append(f"- Generation, ragppo / llama-bench at the same context depth (`-d {gen['prompt_tokens']}`): "
+                     f"best {o['tg']['best'] / r[tgd_key]['best']:.2f}x; median "
+                     f"{o['tg']['median'] / r[tgd_key]['median']:.2f}x")
+        L.append("- Differences in what is timed: llama-bench's tg starts from an empty context, while "
+                 f"ragppo's generation follows its {gen['prompt_tokens']}-token prompt (hence the `-d` row); "
+                 f"ragppo's generate_ms also includes sampling and detokenisation, and evaluates "
+                 f"{gen['new_tokens'] - 1} of the {gen['new_tokens']} new tokens (the last one is not fed back).")
+        L.append(f"- Load average during the rounds: {gen['loadavg']['before']} -> {gen['loadavg']['after']}")
+        L.append("")
+
+    L += ["## Reproduce", "",
+          "```sh",
+          "scripts/setup.sh        # once: packages, models, build",
+          "bench/run.sh            # or: bench/run.sh BUILD_DIR (default: ./build)",
+          "```", "",
+          "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
+          "build-tools venv if missing, builds `ragppo-bench-embed`, `ragppo-bench-generate` and `llama-bench`, "
+          "runs `bench/bench.py` and rewrites this file. "
+          "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
+          "`BENCH_ONLY=embed|generate`.", ""]
+    return "\n".join(L)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="build/bin with the bench programs and llama-bench")
+    ap.add_argument("--out", required=True, help="folder for the raw JSON")
+    ap.add_argument("--doc", required=True, help="Markdown report to write")
+    ap.add_argument("--recipes", required=True, help="recipenlg_sample.csv")
+    ap.add_argument("--minilm", required=True, help="HF checkpoint of all-MiniLM-L6-v2")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--n-texts", type=int, default=512)
+    ap.add_argument("--max-tokens", type=int, default=256)
+    ap.add_argument("--warmup-texts", type=int, default=64)
+    ap.add_argument("--batch-tokens", type=int, nargs="+", default=[0, 512, 1024, 2048],
+                    help="ragppo batch sizes; the first is the one compared with the references (0 = default)")
+    ap.add_argument("--prompt-tokens", type=int, default=256)
+    ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--only", choices=["embed", "generate"])
+    args = ap.parse_args()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    texts_path = out / "texts.jsonl"
+    texts = write_texts(Path(args.recipes), args.n_texts, texts_path)
+
+    import importlib.metadata as md
+
+    def ver(p):
+        try:
+            return md.version(p)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
+            "nproc": os.cpu_count(), "os": f"{platform.system()} {platform.release()}",
+            "load_start": loadavg(), "nice": os.environ.get("BENCH_NICE", "0"),
+            "versions": ", ".join(f"{p} {ver(p)}" for p in ("torch", "sentence-transformers", "transformers",
+                                                            "onnxruntime", "optimum", "optimum-onnx"))}
+    # With --only, the other section of the report comes from the last run's JSON, if any.
+    def previous(name):
+        path = out / name
+        return json.loads(path.read_text()) if path.exists() else None
+
+    if args.only in (None, "embed"):
+        emb = bench_embed(args, texts_path, len(texts))
+        (out / "embed.json").write_text(json.dumps(emb, indent=2))
+    else:
+        emb = previous("embed.json")
+    if args.only in (None, "generate"):
+        gen = bench_generate(args, texts_path)
+        (out / "generate.json").write_text(json.dumps(gen, indent=2))
+    else:
+        gen = previous("generate.json")
+    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    doc = write_doc(args, meta, emb, gen)
+    Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.doc).write_text(doc, encoding="utf-8")
+    log(f"wrote {args.doc} and {out}/*.json")
+    print(doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

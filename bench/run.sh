@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side with its reference and writes docs/BENCHMARKS.md
+# (raw JSON in <build>/bench/). Needs scripts/setup.sh to have run once.
+#
+#   bench/run.sh [BUILD_DIR]     # default: $RAGPPO_BUILD_DIR or ./build
+#
+# Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (embed|generate),
+# BENCH_NICE (-15 as root, else 0): the benchmark runs in a session of its own whose
+# scheduler autogroup gets this nice value, so that other work on a shared machine
+# (builds, tests) takes less CPU from it; 0 leaves scheduling alone.
+set -euo pipefail
+
+BENCH_NICE="${BENCH_NICE:-$([[ $EUID -eq 0 ]] && echo -15 || echo 0)}"
+if [[ "$BENCH_NICE" != 0 && -z "${_RAGPPO_BENCH_SESSION:-}" ]] && command -v setsid >/dev/null; then
+  _RAGPPO_BENCH_SESSION=1 exec setsid -w bash "$0" "$@"
+fi
+if [[ "$BENCH_NICE" != 0 && -w /proc/self/autogroup ]]; then
+  echo "$BENCH_NICE" 2>/dev/null > /proc/self/autogroup || BENCH_NICE=0
+else
+  BENCH_NICE=0
+fi
+export BENCH_NICE
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RAGPPO_HOME="${RAGPPO_HOME:-$HOME/.cache/ragppo}"
+VENV="$RAGPPO_HOME/venv"
+BUILD_DIR="${1:-${RAGPPO_BUILD_DIR:-$ROOT/build}}"
+BUILD_DIR="$(mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR" && pwd)"
+REQ="$ROOT/scripts/requirements-bench.txt"
+
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+
+# Models, sources and the build-tools venv (a no-op when set up already); a build
+# directory that was never configured gets the full scripts/setup.sh build.
+if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+  RAGPPO_BUILD_DIR="$BUILD_DIR" "$ROOT/scripts/setup.sh"
+else
+  "$ROOT/scripts/setup.sh" --no-build
+fi
+
+# Benchmark-only Python packages, installed once (stamp = a copy of the requirements file).
+if ! cmp -s "$REQ" "$VENV/.requirements-bench"; then
+  say "installing $(basename "$REQ") into $VENV"
+  "$VENV/bin/pip" install -q -r "$REQ"
+  cp "$REQ" "$VENV/.requirements-bench"
+fi
+
+say "building the benchmark programs in $BUILD_DIR"
+export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
+cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-bench-embed ragppo-bench-generate llama-bench
+
+only=()
+[[ -n "${BENCH_ONLY:-}" ]] && only=(--only "$BENCH_ONLY")
+exec "$VENV/bin/python" "$ROOT/bench/bench.py" \
+  --bin "$BUILD_DIR/bin" --out "$BUILD_DIR/bench" --doc "$ROOT/docs/BENCHMARKS.md" \
+  --recipes "$ROOT/../shared/data/recipes/recipenlg_sample.csv" \
+  --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" \
+  --threads "${BENCH_THREADS:-$(nproc)}" --rounds "${BENCH_ROUNDS:-3}" "${only[@]}"

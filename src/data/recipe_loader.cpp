@@ -1,0 +1,106 @@
+#include "data/recipe_loader.h"
+
+#include "data/stable_id.h"
+#include "ragppo.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ragppo::data {
+
+namespace {
+
+std::string read_file(const std::string & path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read recipes file " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw Error("cannot read recipes file " + path + ": read error");
+    return ss.str();
+}
+
+// One mapped field as items; a missing column or cell gives none.
+std::vector<std::string> items(const nlohmann::json & cells, const FieldSpec & f, const char * field) {
+    if (f.column.empty()) return {};
+    const auto it = cells.find(f.column);
+    if (it == cells.end()) return {};
+    try {
+        return cell_items(*it, f.format, f.split);
+    } catch (const std::invalid_argument & e) {
+        throw std::invalid_argument(std::string(field) + " (column " + f.column + "): " + e.what());
+    }
+}
+
+std::string text(const nlohmann::json & cells, const FieldSpec & f, const char * field, bool trim) {
+    std::string s = join_items(items(cells, f, field), f.join, trim);
+    return trim ? trim_ascii(s) : s;
+}
+
+// Builds the recipe of a well-formed row; throws std::invalid_argument for a malformed one.
+Recipe to_recipe(const RawRow & row, const ColumnMapping & m) {
+    Recipe r;
+    r.name = text(row.cells, m.name, "name", m.trim);
+    if (trim_ascii(r.name).empty()) throw std::invalid_argument("missing name (column " + m.name.column + ")");
+    r.ingredients = text(row.cells, m.ingredients, "ingredients", m.trim);
+    r.steps = text(row.cells, m.steps, "steps", m.trim);
+    r.link = text(row.cells, m.link, "link", m.trim);
+    r.ner = items(row.cells, m.ner, "ner");
+    for (auto & x : r.ner) x = trim_ascii(x);
+    r.uid = text(row.cells, m.uid, "uid", true);
+    if (r.uid.empty()) {
+        r.uid = !r.link.empty() ? stable_id("link\n" + r.link) : stable_id("name\n" + r.name + "\n" + std::to_string(row.row));
+    }
+    return r;
+}
+
+}  // namespace
+
+std::string describe(const RowIssue & issue) {
+    std::string where = "row " + std::to_string(issue.row);
+    if (issue.line) where += " (line " + std::to_string(issue.line) + ")";
+    return where + ": " + issue.message;
+}
+
+LoadReport load_recipes(const std::string & path, const LoadOptions & options) {
+    const std::string bytes = read_file(path);
+    if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw Error("recipes file is empty: " + path);
+
+    LoadReport report;
+    report.format = options.format == FileFormat::Auto ? detect_file_format(path, bytes) : options.format;
+    RowCallbacks cb;
+    cb.on_columns = [&](const std::vector<std::string> & columns) {
+        report.mapping = resolve_mapping(columns, options.mapping, path);
+    };
+    cb.on_row = [&](RawRow & row) {
+        ++report.rows_read;
+        std::string error = row.error;
+        if (error.empty()) {
+            try {
+                report.recipes.push_back(to_recipe(row, report.mapping));
+            } catch (const std::invalid_argument & e) {
+                error = e.what();
+            }
+        }
+        if (!error.empty()) report.skipped.push_back({row.row, row.line, error});
+        return options.limit == 0 || report.recipes.size() < options.limit;
+    };
+    read_rows(bytes, report.format, path, cb);
+
+    if (report.recipes.empty()) {
+        std::string msg = "no usable recipes in " + path + ": all " + std::to_string(report.rows_read) + " rows malformed";
+        if (!report.skipped.empty()) msg += " (first: " + describe(report.skipped.front()) + ")";
+        throw Error(msg);
+    }
+    return report;
+}
+
+std::vector<Recipe> load_recipes_json(const std::string & path, size_t limit) {
+    LoadOptions o;
+    o.limit = limit;
+    return load_recipes(path, o).recipes;
+}
+
+}  // namespace ragppo::data

@@ -1,0 +1,47 @@
+// Loading recipes from a local CSV, JSON array or JSON Lines file through a column
+// mapping (see column_mapping.h), with a report of the rows that were skipped.
+#pragma once
+
+#include "data/column_mapping.h"
+#include "data/recipe.h"
+#include "data/row_reader.h"
+
+#include <string>
+#include <vector>
+
+namespace ragppo::data {
+
+struct LoadOptions {
+    size_t limit = 0;                     // stop after this many recipes; 0 = all
+    std::string mapping;                  // "" = detect; else "preset=...,name=title,..." (see resolve_mapping)
+    FileFormat format = FileFormat::Auto; // Auto = by extension, then by content
+};
+
+// A row that was skipped, and why.
+struct RowIssue {
+    size_t row = 0;    // 1-based data row
+    size_t line = 0;   // 1-based file line; 0 where unknown
+    std::string message;
+};
+
+struct LoadReport {
+    std::vector<Recipe> recipes;
+    std::vector<RowIssue> skipped;   // malformed rows, in file order
+    size_t rows_read = 0;            // data rows looked at (recipes + skipped)
+    FileFormat format = FileFormat::Auto;
+    ColumnMapping mapping;           // as resolved for this file
+};
+
+// "row 12 (line 14): missing name"
+std::string describe(const RowIssue & issue);
+
+// Throws ragppo::Error (one line) when the file cannot be read, is empty, is not in
+// the format, cannot be mapped, or yields no usable recipe. A malformed row (no name,
+// bad quoting, invalid UTF-8, wrong field count, a list cell in the wrong format) is
+// skipped and reported.
+//
+// uid: the mapped uid cell if not empty, else stable_id of the link, else stable_id of
+// name and data row number (stable while the file is not reordered).
+LoadReport load_recipes(const std::string & path, const LoadOptions & options = {});
+
+}  // namespace ragppo::data

@@ -1,0 +1,127 @@
+#include "rag/index_builder.h"
+
+#include "hub/file_hash.h"
+
+#include <chrono>
+#include <filesystem>
+
+namespace ragppo::rag {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+bool has_suffix(const std::string & s, const std::string & suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string resolve_dataset_file(const std::string & dataset, const std::string & split, const HubParams & hub) {
+    if (dataset.empty()) throw Error("no dataset given");
+    if (std::filesystem::exists(dataset)) return dataset;
+    const std::string dir = hub_snapshot(dataset, {"*" + split + "*.csv", "*" + split + "*.json", "*" + split + "*.jsonl",
+                                                   "*" + split + "*.parquet"},
+                                         RepoType::Dataset, hub);
+    std::string parquet;
+    for (const auto & entry : std::filesystem::recursive_directory_iterator(dir)) {
+        const std::string p = entry.path().string();
+        if (has_suffix(p, ".csv") || has_suffix(p, ".json") || has_suffix(p, ".jsonl")) return p;
+        if (has_suffix(p, ".parquet")) parquet = p;
+    }
+    if (!parquet.empty()) {
+        throw Error("dataset " + dataset + " is served as parquet (" + parquet +
+                    "), which ragppo cannot read yet; export the split to CSV or JSONL and pass the file");
+    }
+    throw Error("dataset " + dataset + " has no CSV/JSON/JSONL/parquet file for split '" + split + "'");
+}
+
+IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & progress) {
+    if (p.out_dir.empty()) throw Error("no output directory for the index");
+    IndexBuildReport report;
+
+    auto t0 = Clock::now();
+    const std::string file = resolve_dataset_file(p.dataset, p.split, p.embed.hub);
+    data::LoadOptions lo;
+    lo.limit = p.limit;
+    lo.mapping = p.mapping;
+    report.load = data::load_recipes(file, lo);
+    report.load_ms = ms_since(t0);
+
+    EmbedderParams ep = p.embed;
+    const std::string model_id = ep.model.empty() ? default_embedder_id() : ep.model;
+    const HubFile model_file = hub_resolve_gguf(model_id, ep.hub);
+    ep.model = model_file.local;
+    auto embedder = embedder_load(ep);
+
+    t0 = Clock::now();
+    SplitterParams sp;
+    sp.chunk_size = p.chunk_size;
+    sp.chunk_overlap = p.chunk_overlap;
+    const TokenCounter count = [&](const std::string & t) { return embedder_count_tokens(*embedder, t); };
+    std::vector<IndexNode> nodes;
+    for (const auto & recipe : report.load.recipes) {
+        for (auto & n : split_document(recipe.uid, data::document_text(recipe), sp, count)) {
+            nodes.push_back(IndexNode{n.id, std::move(n.text), recipe.uid, recipe.name, recipe.link});
+        }
+    }
+    report.nodes = nodes.size();
+    report.split_ms = ms_since(t0);
+
+    IndexInfo info;
+    info.embed_model = model_id;
+    info.embed_model_sha256 = hub::file_sha256(model_file.local);
+    info.dim = embedder_dim(*embedder);
+    info.pooling = embedder_pooling(*embedder);
+    info.query_instruction = p.embed.query_instruction;
+    info.dataset = p.dataset;
+    info.dataset_split = p.split;
+    info.chunk_size = p.chunk_size;
+    info.chunk_overlap = p.chunk_overlap;
+
+    IndexLoadParams check;
+    check.expect_model = info.embed_model;
+    check.expect_model_sha256 = info.embed_model_sha256;
+    check.expect_dim = info.dim;
+    VectorStorePtr existing(nullptr, [](VectorStore *) {});
+    if (p.append && std::filesystem::exists(std::filesystem::path(p.out_dir) / "manifest.json")) {
+        existing = vector_store_load(p.out_dir, check);  // refuses another embedding model before any work
+        std::vector<IndexNode> fresh;
+        for (auto & n : nodes) {
+            if (!vector_store_contains(*existing, n.id)) fresh.push_back(std::move(n));
+        }
+        nodes = std::move(fresh);
+    }
+
+    t0 = Clock::now();
+    std::vector<std::string> texts;
+    texts.reserve(nodes.size());
+    for (const auto & n : nodes) texts.push_back(n.text);
+    std::vector<float> vectors;
+    if (!texts.empty()) {
+        vectors = embed_documents(*embedder, texts, [&](size_t done, size_t total) {
+            if (progress) progress("embed", done, total);
+        });
+    }
+    report.embed_ms = ms_since(t0);
+
+    t0 = Clock::now();
+    if (existing) {
+        report.added = nodes.empty() ? 0 : vector_store_add(*existing, nodes, vectors);
+        vector_store_save(*existing, p.out_dir);
+        report.index_size = vector_store_size(*existing);
+    } else {
+        auto store = vector_store_new(info, p.index);
+        report.added = vector_store_add(*store, nodes, vectors);
+        vector_store_save(*store, p.out_dir);
+        report.index_size = vector_store_size(*store);
+    }
+    report.save_ms = ms_since(t0);
+    return report;
+}
+
+}  // namespace ragppo::rag

@@ -1,0 +1,46 @@
+// The indexing side of the RAG pipeline: recipe rows -> document text -> nodes
+// (sentence-aware chunks measured in the embedder's tokens) -> vectors -> a
+// persisted vector store.
+#pragma once
+
+#include "data/recipe_loader.h"
+#include "index/vector_store.h"
+#include "rag/splitter.h"
+#include "ragppo.h"
+
+#include <functional>
+#include <string>
+
+namespace ragppo::rag {
+
+struct IndexBuildParams {
+    std::string dataset;         // a local CSV / JSON / JSONL file, or a Hub dataset id
+    std::string split = "train"; // for Hub datasets: which split's file to use
+    std::string mapping;         // column mapping spec ("" = detect), see data/column_mapping.h
+    size_t limit = 0;            // index at most this many recipes; 0 = all
+    EmbedderParams embed;
+    IndexParams index;
+    int chunk_size = 1024;       // tokens (LlamaIndex's default)
+    int chunk_overlap = 200;
+    std::string out_dir;
+    bool append = false;         // add to an existing index instead of replacing it
+};
+
+struct IndexBuildReport {
+    data::LoadReport load;       // rows, skipped rows with reasons
+    size_t nodes = 0;            // nodes made by the splitter
+    size_t added = 0;            // nodes new to the index (append skips known ones)
+    size_t index_size = 0;       // nodes in the saved index
+    double load_ms = 0, split_ms = 0, embed_ms = 0, save_ms = 0;
+};
+
+// Progress: (stage, done, total) with stage "embed".
+using BuildProgress = std::function<void(const char * stage, size_t done, size_t total)>;
+
+IndexBuildReport build_index(const IndexBuildParams & params, const BuildProgress & progress = {});
+
+// The local file for a dataset argument: a path as it is, or a Hub dataset's file
+// for `split` (CSV / JSON / JSONL; parquet is not read yet and is a clear error).
+std::string resolve_dataset_file(const std::string & dataset, const std::string & split, const HubParams & hub);
+
+}  // namespace ragppo::rag

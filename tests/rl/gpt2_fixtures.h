@@ -1,0 +1,45 @@
+// Shared by the GPT-2 tests: the fixtures of scripts/fixtures/fx_gpt2_tiny.py
+// and JSON -> tensor helpers.
+#pragma once
+
+#include "support/paths.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace ragppo::test {
+
+inline const nlohmann::json & gpt2_tiny_cases() {
+    static const nlohmann::json j = [] {
+        std::ifstream in(fixture("gpt2_tiny_cases.json"));
+        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
+        return nlohmann::json::parse(in);
+    }();
+    return j;
+}
+
+inline const nlohmann::json & gpt2_tiny_batch(const std::string & name) {
+    for (const auto & b : gpt2_tiny_cases()["batches"])
+        if (b["name"] == name) return b;
+    throw std::runtime_error("no batch " + name + " in gpt2_tiny_cases.json");
+}
+
+// A nested JSON array of numbers as a tensor of that shape.
+inline torch::Tensor json_tensor(const nlohmann::json & j, torch::Dtype dtype) {
+    std::vector<int64_t> shape;
+    for (const nlohmann::json * level = &j; level->is_array(); level = &(*level)[0]) shape.push_back(level->size());
+    std::vector<double> flat;
+    auto collect = [&](auto && self, const nlohmann::json & node) -> void {
+        if (node.is_array())
+            for (const auto & child : node) self(self, child);
+        else
+            flat.push_back(node.get<double>());
+    };
+    collect(collect, j);
+    return torch::tensor(flat, torch::kFloat64).view(shape).to(dtype);
+}
+
+}  // namespace ragppo::test
