@@ -169,13 +169,13 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
 # --------------------------------------------------------------------------- generation
 def llama_bench(args, gguf: str) -> dict:
     argv = [str(Path(args.bin) / "llama-bench"), "-m", gguf, "-p", str(args.prompt_tokens), "-n",
-            str(args.new_tokens), "-d", f"0,{args.prompt_tokens}", "-t", str(args.threads), "-r", "1", "-o", "json"]
+            str(args.new_tokens), "-d", f"0,{args.prompt_tokens}", "-t", str(args.threads), "-r", str(args.gen_reps), "-o", "json"]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     rows = json.loads(out)
     res = {}
     for row in rows:
         kind = "pp" if row["n_prompt"] > 0 else "tg"
-        res[f"{kind}@d{row.get('n_depth', 0)}"] = row["avg_ts"]
+        res[f"{kind}@d{row.get('n_depth', 0)}"] = row.get("samples_ts") or [row["avg_ts"]]
         res.setdefault("build_commit", row.get("build_commit"))
     return res
 
@@ -185,7 +185,7 @@ def bench_generate(args, texts_path: Path) -> dict:
                                      "--threads", str(args.threads), "--prompt-tokens", str(args.prompt_tokens),
                                      "--new-tokens", str(args.new_tokens)])
     gguf = gen.info["gguf"]
-    ours = {"pp": [], "tg": []}
+    ours = {"pp": [], "tg": [], "tg_short": []}
     ref: dict[str, list[float]] = {}
     commit = None
     load = {"before": loadavg()}
@@ -193,19 +193,25 @@ def bench_generate(args, texts_path: Path) -> dict:
         steps = ["ours", "ref"] if r % 2 == 0 else ["ref", "ours"]
         for step in steps:
             if step == "ours":
-                g = gen.ask("run")
-                if g["prompt_tokens"] != args.prompt_tokens or g["completion_tokens"] != args.new_tokens:
-                    raise SystemExit(f"ragppo generate: unexpected token counts {g}")
-                ours["pp"].append(g["prompt_tokens"] / g["prompt_ms"] * 1000.0)
-                ours["tg"].append(g["completion_tokens"] / g["generate_ms"] * 1000.0)
-                log(f"generate round {r + 1}/{args.rounds} ragppo: pp {ours['pp'][-1]:.1f} t/s, "
-                    f"tg {ours['tg'][-1]:.1f} t/s")
+                for _ in range(args.gen_reps):
+                    g = gen.ask("run")
+                    if g["prompt_tokens"] != args.prompt_tokens or g["completion_tokens"] != args.new_tokens:
+                        raise SystemExit(f"ragppo generate: unexpected token counts {g}")
+                    ours["pp"].append(g["prompt_tokens"] / g["prompt_ms"] * 1000.0)
+                    ours["tg"].append(g["completion_tokens"] / g["generate_ms"] * 1000.0)
+                for _ in range(args.gen_reps if gen.info.get("short_prompt") else 0):
+                    g = gen.ask("run short")
+                    ours["tg_short"].append(g["completion_tokens"] / g["generate_ms"] * 1000.0)
+                last = {k: " ".join(f"{x:.1f}" for x in v[-args.gen_reps:]) for k, v in ours.items()}
+                log(f"generate round {r + 1}/{args.rounds} ragppo: pp {last['pp']} t/s, tg {last['tg']} t/s, "
+                    f"tg from a short prompt {last['tg_short']} t/s")
             else:
                 lb = llama_bench(args, gguf)
                 commit = lb.pop("build_commit", None)
                 for k, v in lb.items():
-                    ref.setdefault(k, []).append(v)
-                log(f"generate round {r + 1}/{args.rounds} llama-bench: {json.dumps(lb)}")
+                    ref.setdefault(k, []).extend(v)
+                log(f"generate round {r + 1}/{args.rounds} llama-bench: "
+                    + ", ".join(f"{k} {' '.join(f'{x:.1f}' for x in v)} t/s" for k, v in lb.items()))
     load["after"] = loadavg()
     gen.close()
 
@@ -213,9 +219,9 @@ def bench_generate(args, texts_path: Path) -> dict:
         return {"samples": xs, "best": max(xs), "median": statistics.median(xs)}
 
     return {"threads": args.threads, "prompt_tokens": args.prompt_tokens, "new_tokens": args.new_tokens,
-            "rounds": args.rounds, "loadavg": load, "gguf": gguf, "model": gen.info["model"],
+            "rounds": args.rounds, "reps": args.gen_reps, "loadavg": load, "gguf": gguf, "model": gen.info["model"],
             "llama_bench_commit": commit, "ragppo_info": gen.info,
-            "ragppo": {k: best_median(v) for k, v in ours.items()},
+            "ragppo": {k: best_median(v) for k, v in ours.items() if v},
             "llama_bench": {k: best_median(v) for k, v in ref.items()}}
 
 
@@ -231,7 +237,8 @@ def cpu_model() -> str:
 
 
 def verdict(ratio: float, goal: float) -> str:
-    return f"{ratio:.2f}x (goal >= {goal:g}x: {'met' if ratio >= goal else 'not met'})"
+    digits = 3 if abs(ratio - goal) < 0.005 else 2  # never print 0.95x next to "not met" for 0.95
+    return f"{ratio:.{digits}f}x (goal >= {goal:g}x: {'met' if ratio >= goal else 'not met'})"
 
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
@@ -247,7 +254,7 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
           "- Scheduling: " + (f"the benchmark ran in its own scheduler autogroup at nice {meta['nice']} "
                               "(`BENCH_NICE`), ahead of other work on the machine"
                               if meta["nice"] not in ("", "0") else "default (`BENCH_NICE=0`)"),
-          f"- Versions: {meta['versions']}",
+          f"- Versions: {meta['llama_cpp']}, {meta['versions']}",
           f"- Load average (1/5/15 min) at start: {meta['load_start']}; at the end: {loadavg()}. "
           "The machine is shared: a load above the core count means other work ran beside the benchmark "
           "and the absolute figures are low and noisy; the ratios of contenders run round by round are "
@@ -309,38 +316,52 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
 
     if gen:
         o, r = gen["ragppo"], gen["llama_bench"]
-        pp_key, tg_key, tgd_key = "pp@d0", "tg@d0", f"tg@d{gen['prompt_tokens']}"
+        P, N = gen["prompt_tokens"], gen["new_tokens"]
+        pp_key, tg_key, tgd_key = "pp@d0", "tg@d0", f"tg@d{P}"
+        short = gen["ragppo_info"].get("short_prompt_tokens", 0)
         L += ["## Generation speed", "",
               f"`{gen['model']}` ({Path(gen['gguf']).name}), {gen['threads']} threads. ragppo: `generate()` with "
-              f"`ChatFormat::Raw`, greedy, a recipe-text prompt of exactly {gen['prompt_tokens']} tokens and "
-              f"{gen['new_tokens']} new tokens (the prompt is chosen so that generation does not stop early); "
-              "prompt t/s = prompt_tokens / prompt_ms, generation t/s = completion_tokens / generate_ms. "
-              f"Reference: `llama-bench -p {gen['prompt_tokens']} -n {gen['new_tokens']} -t {gen['threads']} -r 1` "
-              f"built from the same pinned llama.cpp source (build commit {gen['llama_bench_commit']}); "
-              f"{gen['rounds']} rounds alternating ragppo and llama-bench; best and median.", "",
+              f"`ChatFormat::Raw`, greedy, a recipe-text prompt of exactly {P} tokens and {N} new tokens "
+              "(the prompt is chosen so that generation does not stop early); prompt t/s = prompt_tokens / "
+              "prompt_ms, generation t/s = completion_tokens / generate_ms. "
+              f"Reference: `llama-bench -p {P} -n {N} -d 0,{P} -t {gen['threads']} -r {gen.get('reps', 1)} -o json` "
+              f"built from the same pinned llama.cpp source ({meta['llama_cpp']}); `-d {P}` adds the "
+              f"tg{N} test after {P} tokens of context, the depth at which ragppo generates. "
+              f"{gen['rounds']} rounds alternating ragppo and llama-bench, {gen.get('reps', 1)} runs of each per round "
+              f"(`-r {gen.get('reps', 1)}`); best and median of all runs.", "",
               "| | prompt t/s (best) | prompt t/s (median) | generation t/s (best) | generation t/s (median) |",
               "| --- | ---: | ---: | ---: | ---: |",
-              f"| ragppo `generate()` | {o['pp']['best']:.1f} | {o['pp']['median']:.1f} | "
+              f"| ragppo `generate()`, {P}-token prompt + {N} | {o['pp']['best']:.1f} | {o['pp']['median']:.1f} | "
               f"{o['tg']['best']:.1f} | {o['tg']['median']:.1f} |",
-              f"| llama-bench pp{gen['prompt_tokens']} / tg{gen['new_tokens']} | {r[pp_key]['best']:.1f} | "
+              f"| llama-bench tg{N} after {P} tokens of context (`-d {P}`) | | | "
+              f"{r[tgd_key]['best']:.1f} | {r[tgd_key]['median']:.1f} |" if tgd_key in r else None,
+              f"| llama-bench pp{P} / tg{N} (empty context) | {r[pp_key]['best']:.1f} | "
               f"{r[pp_key]['median']:.1f} | {r[tg_key]['best']:.1f} | {r[tg_key]['median']:.1f} |"]
-        if tgd_key in r:
-            L.append(f"| llama-bench tg{gen['new_tokens']} after {gen['prompt_tokens']} tokens of context (`-d "
-                     f"{gen['prompt_tokens']}`) | | | {r[tgd_key]['best']:.1f} | {r[tgd_key]['median']:.1f} |")
+        if "tg_short" in o:
+            L.append(f"| ragppo `generate()`, {short}-token prompt + {N} | | | "
+                     f"{o['tg_short']['best']:.1f} | {o['tg_short']['median']:.1f} |")
+        L = [x for x in L if x is not None]
         L.append("")
-        L.append(f"- Prompt processing, ragppo / llama-bench: best "
-                 f"{verdict(o['pp']['best'] / r[pp_key]['best'], GEN_GOAL)}; median "
-                 f"{o['pp']['median'] / r[pp_key]['median']:.2f}x")
-        L.append(f"- Generation, ragppo / llama-bench: best {verdict(o['tg']['best'] / r[tg_key]['best'], GEN_GOAL)}; "
-                 f"median {o['tg']['median'] / r[tg_key]['median']:.2f}x")
+
+        def ratio_line(what, ours_, ref_, goal=GEN_GOAL):
+            return (f"- {what}: best {verdict(ours_['best'] / ref_['best'], goal)}; "
+                    f"median {ours_['median'] / ref_['median']:.2f}x")
+
+        L.append(ratio_line(f"Prompt processing ({P} tokens), ragppo / llama-bench pp{P}", o["pp"], r[pp_key]))
         if tgd_key in r:
-            L.append(f"- Generation, ragppo / llama-bench at the same context depth (`-d {gen['prompt_tokens']}`): "
-                     f"best {o['tg']['best'] / r[tgd_key]['best']:.2f}x; median "
-                     f"{o['tg']['median'] / r[tgd_key]['median']:.2f}x")
-        L.append("- Differences in what is timed: llama-bench's tg starts from an empty context, while "
-                 f"ragppo's generation follows its {gen['prompt_tokens']}-token prompt (hence the `-d` row); "
-                 f"ragppo's generate_ms also includes sampling and detokenisation, and evaluates "
-                 f"{gen['new_tokens'] - 1} of the {gen['new_tokens']} new tokens (the last one is not fed back).")
+            L.append(ratio_line(f"Generation after a {P}-token prompt, ragppo / llama-bench tg{N} `-d {P}` "
+                                "(same context depth)", o["tg"], r[tgd_key]))
+        if "tg_short" in o:
+            L.append(ratio_line(f"Generation from a {short}-token prompt, ragppo / llama-bench tg{N} "
+                                "(empty context)", o["tg_short"], r[tg_key]))
+        L.append(f"- For the record, ragppo after a {P}-token prompt / llama-bench tg{N} from an empty context "
+                 f"(not like for like: attention over the {P}-token prompt costs time): best "
+                 f"{o['tg']['best'] / r[tg_key]['best']:.2f}x")
+        L.append(f"- What is timed: ragppo's generate_ms includes sampling and detokenisation and evaluates "
+                 f"{N - 1} of the {N} new tokens (the last one is not fed back); llama-bench's tg evaluates "
+                 f"{N} tokens and does not sample. ragppo runs with its default context window "
+                 f"(n_ctx {gen['ragppo_info'].get('n_ctx')}), llama-bench with one just large enough for each test, "
+                 "so llama.cpp's attention spans up to 256 more (masked) KV cells in ragppo's runs.")
         L.append(f"- Load average during the rounds: {gen['loadavg']['before']} -> {gen['loadavg']['after']}")
         L.append("")
 
@@ -353,7 +374,9 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
           "build-tools venv if missing, builds `ragppo-bench-embed`, `ragppo-bench-generate` and `llama-bench`, "
           "runs `bench/bench.py` and rewrites this file. "
           "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
-          "`BENCH_ONLY=embed|generate`.", ""]
+          "`BENCH_ONLY=embed|generate` (the other section is kept from the last run), `BENCH_NICE` (default -15 "
+          "as root: the measurements run in a scheduler autogroup of their own at that nice value, so that "
+          "builds and tests of other sessions on a shared machine take less CPU from them; 0 = off).", ""]
     return "\n".join(L)
 
 
@@ -373,6 +396,8 @@ def main() -> int:
                     help="ragppo batch sizes; the first is the one compared with the references (0 = default)")
     ap.add_argument("--prompt-tokens", type=int, default=256)
     ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--gen-reps", type=int, default=3,
+                    help="generation runs per contender and round (llama-bench -r)")
     ap.add_argument("--only", choices=["embed", "generate"])
     args = ap.parse_args()
 
@@ -389,7 +414,13 @@ def main() -> int:
         except md.PackageNotFoundError:
             return "not installed"
 
-    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
+    pins = {}
+    for line in (ROOT / "scripts" / "versions.env").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            k, v = line.split("=", 1)
+            pins[k.strip()] = v.strip()
+    meta = {"llama_cpp": f"vendor/llama.cpp of llama-cpp-python {pins.get('LLAMA_CPP_PYTHON_VERSION', '?')}",
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
             "nproc": os.cpu_count(), "os": f"{platform.system()} {platform.release()}",
             "load_start": loadavg(), "nice": os.environ.get("BENCH_NICE", "0"),
             "versions": ", ".join(f"{p} {ver(p)}" for p in ("torch", "sentence-transformers", "transformers",

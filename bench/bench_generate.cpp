@@ -1,7 +1,7 @@
 // Generation speed of ragppo's generate(), for bench/run.sh.
 //
 //   ragppo-bench-generate --texts FILE [--prompt-tokens 256] [--new-tokens 128]
-//                         [--threads N] [--model ID]
+//                         [--threads N] [--n-ctx N] [--model ID]
 //
 // Builds a raw-completion prompt of exactly --prompt-tokens tokens (as the model
 // reads it, BOS included) from the texts in FILE (one JSON string per line), picking
@@ -9,7 +9,7 @@
 // --new-tokens (that search is also the warm-up). A worker driven over stdin/stdout
 // like ragppo-bench-embed: it prints its settings once ready, then each input line
 // "run" generates once (greedy, ChatFormat::Raw) and prints the Generation's counts
-// and timings.
+// and timings; "run short" does the same from a one-token prompt (BOS aside).
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
@@ -71,6 +71,7 @@ int main(int argc, char ** argv) try {
         else if (a == "--prompt-tokens") prompt_tokens = std::atoi(next());
         else if (a == "--new-tokens") new_tokens = std::atoi(next());
         else if (a == "--threads") params.n_threads = std::atoi(next());
+        else if (a == "--n-ctx") params.n_ctx = std::atoi(next());
         else if (a == "--model") params.model = next();
         else throw ragppo::Error("unknown argument: " + a);
     }
@@ -108,6 +109,20 @@ int main(int argc, char ** argv) try {
     }
     if (prompt.empty()) throw ragppo::Error("found no prompt of the wanted length that generates all new tokens");
 
+    // A one-token prompt (plus BOS), for generation from an almost empty context as in
+    // llama-bench's tg test: a one-token first word of a text whose continuation runs to the end.
+    std::string short_prompt;
+    int short_tokens = 0;
+    for (size_t i = 0; i < texts.size() && i < 50 && short_prompt.empty(); ++i) {
+        const std::string candidate = texts[i].substr(0, texts[i].find(' '));  // the first word
+        if (ragppo::generator_count_tokens(*g, candidate) != 1) continue;
+        const ragppo::Generation r = ragppo::generate(*g, candidate, greedy);
+        if (r.completion_tokens == new_tokens) {
+            short_prompt = candidate;
+            short_tokens = r.prompt_tokens;
+        }
+    }
+
     nlohmann::json ready;
     ready["contender"] = "ragppo";
     ready["model"] = params.model.empty() ? ragppo::default_llm_id() : params.model;
@@ -119,12 +134,14 @@ int main(int argc, char ** argv) try {
     ready["prompt_from_text"] = start;
     ready["prompts_tried"] = tried;
     ready["prompt_head"] = prompt.substr(0, 60);
+    ready["short_prompt"] = short_prompt;
+    ready["short_prompt_tokens"] = short_tokens;
     std::cout << ready.dump() << std::endl;
 
     for (std::string cmd; std::getline(std::cin, cmd);) {
         nlohmann::json reply;
-        if (cmd == "run") {
-            const ragppo::Generation r = ragppo::generate(*g, prompt, greedy);
+        if (cmd == "run" || (cmd == "run short" && !short_prompt.empty())) {
+            const ragppo::Generation r = ragppo::generate(*g, cmd == "run" ? prompt : short_prompt, greedy);
             reply["prompt_tokens"] = r.prompt_tokens;
             reply["completion_tokens"] = r.completion_tokens;
             reply["prompt_ms"] = r.prompt_ms;

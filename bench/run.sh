@@ -14,12 +14,6 @@ BENCH_NICE="${BENCH_NICE:-$([[ $EUID -eq 0 ]] && echo -15 || echo 0)}"
 if [[ "$BENCH_NICE" != 0 && -z "${_RAGPPO_BENCH_SESSION:-}" ]] && command -v setsid >/dev/null; then
   _RAGPPO_BENCH_SESSION=1 exec setsid -w bash "$0" "$@"
 fi
-if [[ "$BENCH_NICE" != 0 && -w /proc/self/autogroup ]]; then
-  echo "$BENCH_NICE" 2>/dev/null > /proc/self/autogroup || BENCH_NICE=0
-else
-  BENCH_NICE=0
-fi
-export BENCH_NICE
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RAGPPO_HOME="${RAGPPO_HOME:-$HOME/.cache/ragppo}"
@@ -49,6 +43,14 @@ say "building the benchmark programs in $BUILD_DIR"
 export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
 cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-bench-embed ragppo-bench-generate llama-bench
+
+# Measure at the asked priority (set up and build at the ordinary one).
+if [[ "$BENCH_NICE" != 0 && -n "${_RAGPPO_BENCH_SESSION:-}" && -w /proc/self/autogroup ]]; then
+  echo "$BENCH_NICE" 2>/dev/null > /proc/self/autogroup || BENCH_NICE=0
+else
+  BENCH_NICE=0
+fi
+export BENCH_NICE
 
 only=()
 [[ -n "${BENCH_ONLY:-}" ]] && only=(--only "$BENCH_ONLY")

@@ -5,4 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"
 BUILD="${RAGPPO_BUILD_DIR:-$ROOT/build}"
-ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" "$@"
+# One test at a time: llama.cpp and libtorch each use every core, and two of them
+# side by side on a small machine spend their time spinning in thread barriers.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+ctest --test-dir "$BUILD" --output-on-failure -j1 "$@"

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <omp.h>
 #include <unistd.h>
 
 namespace ragppo::index {
@@ -26,6 +27,16 @@ void rethrow_faiss(const char * what) {
         msg = msg.substr(0, msg.find('\n'));
         throw Error(std::string(what) + ": " + msg);
     }
+}
+
+OmpThreadsScope::OmpThreadsScope(int n) {
+    if (n <= 0) return;
+    saved_ = omp_get_max_threads();
+    omp_set_num_threads(n);
+}
+
+OmpThreadsScope::~OmpThreadsScope() {
+    if (saved_ > 0) omp_set_num_threads(saved_);
 }
 
 std::unique_ptr<faiss::Index> faiss_new(int dim, const IndexParams & params) {

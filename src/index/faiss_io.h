@@ -18,6 +18,18 @@ uint64_t faiss_write(const faiss::Index & index, const std::filesystem::path & p
 std::unique_ptr<faiss::Index> faiss_read(const std::filesystem::path & path, const IndexManifest & m);
 void faiss_set_ef_search(faiss::Index & index, int ef_search);
 
+// Limits the calling thread's OpenMP teams to n threads while in scope (0 = leave as is).
+class OmpThreadsScope {
+  public:
+    explicit OmpThreadsScope(int n);
+    ~OmpThreadsScope();
+    OmpThreadsScope(const OmpThreadsScope &) = delete;
+    OmpThreadsScope & operator=(const OmpThreadsScope &) = delete;
+
+  private:
+    int saved_ = 0;
+};
+
 // Run f, rethrowing a FAISS exception as ragppo::Error("<what>: <FAISS message>").
 template <class F> auto faiss_call(const char * what, F && f) -> decltype(f());
 [[noreturn]] void rethrow_faiss(const char * what);

@@ -26,8 +26,8 @@ struct VectorStore {
     IndexManifest manifest;  // counts are filled in when asked for
     std::unique_ptr<faiss::Index> faiss;
     index::NodeStore nodes;
-    // Node ids by their first 64 bits (then compared in full): 8+8 bytes a node rather
-    // than a copy of every 64-character id. Built on first use.
+    // Node positions by a 64-bit hash of their id (then compared in full): 16 bytes a
+    // node rather than a copy of every 64-character id. Built on first use (add/contains).
     mutable std::unordered_multimap<uint64_t, size_t> ids;
     mutable bool ids_built = false;
 };
@@ -222,6 +222,10 @@ std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore &
     for (size_t i = 0; i < nq; ++i) embed::l2_normalize(&q[i * dim], static_cast<int>(dim));
     std::vector<float> scores(nq * kk);
     std::vector<faiss::Index::idx_t> labels(nq * kk);
+    // FAISS's HNSW search opens an OpenMP team even for one query, though only one thread
+    // works; on a busy machine (llama.cpp threads, other jobs) waiting for that team made a
+    // single query 10x slower in bench_index. The setting is per calling thread.
+    index::OmpThreadsScope one_thread(nq == 1 ? 1 : 0);
     index::faiss_call("FAISS search failed", [&] {
         s.faiss->search(static_cast<faiss::Index::idx_t>(nq), q.data(), static_cast<faiss::Index::idx_t>(kk), scores.data(),
                         labels.data());

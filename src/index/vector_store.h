@@ -27,7 +27,7 @@ struct IndexParams {
     IndexKind kind = IndexKind::Flat;
     int hnsw_m = 32;                // HNSW links per node (fixed at build)
     int hnsw_ef_construction = 40;  // HNSW build beam width
-    int hnsw_ef_search = 64;        // HNSW search beam width (saved; may be overridden on load)
+    int hnsw_ef_search = 128;       // HNSW search beam width (saved; may be overridden on load)
 };
 
 // What an index was built from; recorded in manifest.json.

@@ -117,9 +117,10 @@ torch::Tensor Gpt2ModelImpl::forward(const torch::Tensor & input_ids, const torc
             throw Error("GPT-2 position_ids must match input_ids " + shape_str(input_ids) + ", got " +
                         shape_str(position_ids));
         positions = position_ids;
-        if (positions.numel() > 0 && positions.max().item<int64_t>() >= config_.n_positions)
-            throw Error("GPT-2 position " + std::to_string(positions.max().item<int64_t>()) +
-                        " is past the model's " + std::to_string(config_.n_positions) + " positions");
+        const int64_t last = positions.numel() > 0 ? positions.max().item<int64_t>() : 0;
+        if (last >= config_.n_positions)
+            throw Error("GPT-2 position " + std::to_string(last) + " is past the model's " +
+                        std::to_string(config_.n_positions) + " positions");
     } else {
         // A row's positions never exceed S - 1, so S within n_positions is enough.
         if (S > config_.n_positions)

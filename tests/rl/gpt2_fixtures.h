@@ -12,6 +12,14 @@
 
 namespace ragppo::test {
 
+// The tiny models gain nothing from intra-op threads, and on a loaded machine
+// OpenMP's spinning workers turn each small op into a wait for a free core
+// (seconds per test instead of milliseconds): the GPT-2 tests run on one.
+inline void use_one_torch_thread() {
+    static const bool once = (torch::set_num_threads(1), true);
+    (void)once;
+}
+
 inline const nlohmann::json & gpt2_tiny_cases() {
     static const nlohmann::json j = [] {
         std::ifstream in(fixture("gpt2_tiny_cases.json"));

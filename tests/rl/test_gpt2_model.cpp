@@ -22,7 +22,10 @@ namespace {
 
 constexpr double kLogitTolerance = 1e-4;
 
-Gpt2Policy load_tiny(const std::string & name = "gpt2_tiny") { return load_gpt2_policy(test::fixture(name)); }
+Gpt2Policy load_tiny(const std::string & name = "gpt2_tiny") {
+    test::use_one_torch_thread();
+    return load_gpt2_policy(test::fixture(name));
+}
 
 // max |a - b| over the positions where mask [B, T] is 1 (all positions when undefined).
 double max_abs_diff(const torch::Tensor & a, const torch::Tensor & b, const torch::Tensor & mask = {}) {

@@ -18,6 +18,7 @@ using namespace ragppo::rl;
 namespace {
 
 Gpt2Policy tiny_policy() {
+    test::use_one_torch_thread();
     static Gpt2Policy policy = load_gpt2_policy(test::fixture("gpt2_tiny"));
     return policy;
 }
@@ -190,6 +191,7 @@ TEST(Sampling, WarpersFollowTransformers) {
 }
 
 TEST(Sampling, TopKOfOneIsGreedy) {
+    test::use_one_torch_thread();
     auto rng = make_cpu_generator(7);
     const auto logits = torch::randn({5, 50}, torch::kFloat32);
     SamplerParams one;
