@@ -1,4 +1,5 @@
 // hub/: Hub ids -> local files, against a local mock of the Hub (tests/support/mock_hub.h).
+#include "support/files.h"
 #include "ragppo.h"
 #include "support/mock_hub.h"
 
@@ -32,17 +33,8 @@ struct TempDir {
     }
 };
 
-std::string slurp(const fs::path & p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void spit(const fs::path & p, const std::string & s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << s;
-}
+std::string slurp(const fs::path & p) { return ragppo::test::read_file(p); }
+void spit(const fs::path & p, const std::string & s) { ragppo::test::write_file(p, s); }
 
 // Deterministic, non-repeating-looking bytes.
 std::string bytes(size_t n, unsigned seed = 1) {

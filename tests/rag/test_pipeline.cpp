@@ -1,5 +1,6 @@
 // The RAG pipeline end to end on real shared recipes and the default models:
 // index -> retrieve -> compact/refine answer, vanilla, append, and the reports.
+#include "support/files.h"
 #include "eval/comparison.h"
 #include "rag/index_builder.h"
 #include "rag/query_engine.h"
@@ -33,12 +34,7 @@ rag::QueryEngineParams engine_params(const std::string & dir) {
     return p;
 }
 
-std::string slurp(const std::string & path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string slurp(const std::string & path) { return test::read_file(path); }
 
 }  // namespace
 

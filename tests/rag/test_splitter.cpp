@@ -3,6 +3,7 @@
 // token counter (words, or code points) and NLTK's untrained Punkt as its sentence
 // tokenizer; plus the properties the index relies on (one chunk per short recipe,
 // chunk sizes, overlap, stable ids).
+#include "support/files.h"
 #include "data/recipe.h"
 #include "rag/py_str.h"
 #include "rag/sentence_split.h"
@@ -19,12 +20,7 @@ using namespace ragppo;
 namespace {
 
 // len(text.split()): Python splits on any whitespace run.
-int words(const std::string & s) {
-    std::istringstream in(s);
-    int n = 0;
-    for (std::string w; in >> w;) ++n;
-    return n;
-}
+int words(const std::string & s) { return test::count_words(s); }
 
 // len(text) in code points.
 int code_points(const std::string & s) {

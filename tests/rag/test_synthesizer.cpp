@@ -1,5 +1,6 @@
 // Compact/refine synthesis: packing arithmetic with a word counter, and the real
 // default LLM answering from one pack or refining across several.
+#include "support/files.h"
 #include "rag/packing.h"
 #include "rag/prompts.h"
 #include "rag/synthesizer.h"
@@ -12,12 +13,7 @@ using namespace ragppo;
 
 namespace {
 
-int words(const std::string & s) {
-    std::istringstream in(s);
-    int n = 0;
-    for (std::string w; in >> w;) ++n;
-    return n;
-}
+int words(const std::string & s) { return test::count_words(s); }
 
 std::string n_words(int n, const std::string & w) {
     std::string s;

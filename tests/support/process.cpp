@@ -1,3 +1,4 @@
+#include "support/files.h"
 #include "support/process.h"
 
 #include <cstdio>
@@ -12,12 +13,7 @@ namespace ragppo::test {
 
 namespace {
 
-std::string slurp(const std::string & path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string slurp(const std::string & path) { return read_file(path); }
 
 }  // namespace
 

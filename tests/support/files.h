@@ -1,0 +1,28 @@
+// Small helpers many tests share: whole-file reads and writes, the message of a
+// thrown ragppo::Error, and Python's len(text.split()) as a token counter.
+#pragma once
+
+#include "ragppo.h"
+
+#include <filesystem>
+#include <string>
+
+namespace ragppo::test {
+
+std::string read_file(const std::filesystem::path & p);
+// Creates parent directories; replaces any existing file.
+void write_file(const std::filesystem::path & p, const std::string & content);
+// Whitespace-separated words, as Python's len(text.split()).
+int count_words(const std::string & s);
+
+// The message of the ragppo::Error that f throws ("" if it throws none).
+template <class F> std::string error_of(F && f) {
+    try {
+        f();
+    } catch (const Error & e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace ragppo::test
