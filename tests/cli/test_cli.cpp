@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 using ragppo::test::bin;
 using ragppo::test::run_command;
@@ -22,9 +23,22 @@ int count_lines(const std::string & s) {
 TEST(Cli, HelpListsTheSubcommands) {
     const auto r = run_command(ragppo_cmd("--help"));
     EXPECT_EQ(r.exit_code, 0);
-    for (const char * sub : {"demo", "download", "embed", "generate"}) {
+    for (const char * sub : {"demo", "download", "embed", "generate", "index", "ask", "compare", "eval-answers",
+                             "eval-retrieval"}) {
         EXPECT_NE(r.out.find(sub), std::string::npos) << sub << "\n" << r.out;
+        // Each subcommand's own help builds its whole option set (catches clashing flags).
+        const auto sub_help = run_command(ragppo_cmd(std::string(sub) + " --help"));
+        EXPECT_EQ(sub_help.exit_code, 0) << sub << ": " << sub_help.err;
+        EXPECT_NE(sub_help.out.find("Usage"), std::string::npos) << sub;
     }
+}
+
+TEST(Cli, IndexOfAMissingFileIsAOneLineErrorAndWritesNothing) {
+    const std::string dir = ragppo::test::make_temp_dir("ragppo_cli_idx_");
+    const auto r = run_command(ragppo_cmd("index --offline -d " + dir + "/none.csv -o " + dir + "/idx"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/idx"));
 }
 
 TEST(Cli, UnknownSubcommandOrFlagFails) {
