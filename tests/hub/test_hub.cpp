@@ -51,15 +51,7 @@ std::vector<std::string> dir_entries(const fs::path & dir) {
     return out;
 }
 
-// The message of the ragppo::Error `f` throws ("" if none).
-template <class F> std::string error_of(F && f) {
-    try {
-        f();
-    } catch (const Error & e) {
-        return e.what();
-    }
-    return "";
-}
+using ragppo::test::error_of;
 
 class Hub : public ::testing::Test {
 protected:

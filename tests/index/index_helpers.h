@@ -2,6 +2,7 @@
 #pragma once
 
 #include "index/vector_store.h"
+#include "support/files.h"  // error_of, read_file, write_file
 
 #include <gtest/gtest.h>
 
@@ -86,15 +87,5 @@ struct TempDir {
     }
     std::string operator/(const std::string & name) const { return (path / name).string(); }
 };
-
-// The message of the ragppo::Error that f throws ("" if it throws none).
-template <class F> std::string error_of(F && f) {
-    try {
-        f();
-    } catch (const Error & e) {
-        return e.what();
-    }
-    return "";
-}
 
 }  // namespace ragppo::test

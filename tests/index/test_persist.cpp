@@ -13,17 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path & p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void spit(const fs::path & p, const std::string & s) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << s;
-}
+std::string slurp(const fs::path & p) { return read_file(p); }
+void spit(const fs::path & p, const std::string & s) { write_file(p, s); }
 
 void expect_same_results(const VectorStore & a, const VectorStore & b, const std::vector<float> & queries) {
     const auto ha = vector_store_search_batch(a, queries, 3);
