@@ -19,23 +19,13 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+
+#include "bench_io.h"
 #include <vector>
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<std::string> read_jsonl_strings(const std::string & path) {
-    std::ifstream in(path);
-    if (!in) throw ragppo::Error("cannot read " + path);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty()) continue;
-        out.push_back(nlohmann::json::parse(line).get<std::string>());
-    }
-    if (out.empty()) throw ragppo::Error("no texts in " + path);
-    return out;
-}
 
 double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();

@@ -21,21 +21,11 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+
+#include "bench_io.h"
 #include <vector>
 
 namespace {
-
-std::vector<std::string> read_jsonl_strings(const std::string & path) {
-    std::ifstream in(path);
-    if (!in) throw ragppo::Error("cannot read " + path);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty()) continue;
-        out.push_back(nlohmann::json::parse(line).get<std::string>());
-    }
-    if (out.empty()) throw ragppo::Error("no texts in " + path);
-    return out;
-}
 
 // A prefix of `text` (cut at a byte that starts a UTF-8 character) of exactly `target`
 // tokens, or "" when no cut gives exactly that count.

@@ -5,7 +5,7 @@
 #include "llm/utf8_stream.h"
 #include "ragppo.h"
 
-#include <chrono>
+#include "util/timer.h"
 
 namespace ragppo {
 
@@ -19,11 +19,8 @@ struct Generator {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using util::Clock;
+using util::ms_since;
 
 // HF's order of logits processors: temperature, then top-k, then top-p, then sample.
 llm::SamplerPtr make_sampler(const SamplingParams & s) {

@@ -2,18 +2,15 @@
 
 #include "hub/file_hash.h"
 
-#include <chrono>
+#include "util/timer.h"
 #include <filesystem>
 
 namespace ragppo::rag {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using util::Clock;
+using util::ms_since;
 
 bool has_suffix(const std::string & s, const std::string & suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

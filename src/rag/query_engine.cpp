@@ -2,17 +2,14 @@
 
 #include "hub/file_hash.h"
 
-#include <chrono>
+#include "util/timer.h"
 
 namespace ragppo::rag {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using util::Clock;
+using util::ms_since;
 
 // The embedder must be the one the index was built with: same model file (by
 // sha256), same pooling, same query instruction.
