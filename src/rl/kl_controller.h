@@ -18,6 +18,8 @@ public:
     // per-token KL); n_steps: the number of rollouts in the step (TRL passes
     // batch_size * num_processes).
     virtual void update(double current, int64_t n_steps) = 0;
+    // Restores a saved coefficient (resuming from a checkpoint).
+    virtual void set_value(double v) = 0;
 };
 
 // Ziegler et al. 2019: proportional_error = clip(current / target - 1, -0.2, 0.2),
@@ -27,6 +29,7 @@ public:
     AdaptiveKlController(double init_kl_coef, double target, double horizon);
     double value() const override { return value_; }
     void update(double current, int64_t n_steps) override;
+    void set_value(double v) override { value_ = v; }
 
 private:
     double value_;
@@ -39,6 +42,7 @@ public:
     explicit FixedKlController(double kl_coef) : value_(kl_coef) {}
     double value() const override { return value_; }
     void update(double, int64_t) override {}
+    void set_value(double v) override { value_ = v; }
 
 private:
     double value_;

@@ -20,6 +20,14 @@ std::string human(double v, const std::string & unit) {
     return buf;
 }
 
+// Slow work (PPO steps) runs at fractions of a unit per second.
+std::string rate_text(double rate, const std::string & unit) {
+    if (unit == "B" || rate >= 10) return human(rate, unit);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f %s", rate, unit.c_str());
+    return buf;
+}
+
 std::string clock_text(double seconds) {
     if (seconds < 0 || seconds > 359999) return "--:--";
     const int s = static_cast<int>(seconds);
@@ -68,9 +76,9 @@ void ProgressBar::draw(bool final) {
         bar = std::string(fill, '#') + std::string(width - fill, '.');
     }
     const double eta = (total_ > 0 && rate > 0) ? (total_ - std::min(done_, total_)) / rate : -1;
-    std::fprintf(stderr, "\r%s [%s] %s/%s  %s/s  ETA %s  ", label_.c_str(), bar.c_str(),
+    std::fprintf(stderr, "\r%s [%s] %s/%s  %s/s  ETA %s  %s  ", label_.c_str(), bar.c_str(),
                  human(done_, unit_).c_str(), total_ ? human(total_, unit_).c_str() : "?",
-                 human(rate, unit_).c_str(), clock_text(final ? 0 : eta).c_str());
+                 rate_text(rate, unit_).c_str(), clock_text(final ? 0 : eta).c_str(), status_.c_str());
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
 }

@@ -1,0 +1,67 @@
+// One PPO optimisation step on a batch of (query, response, score) triples:
+// TRL 0.11.4's classic PPOTrainer.step, read top to bottom in ppo_trainer.cpp.
+// The trainer owns the policy (with its value head), the frozen reference
+// model, Adam, the KL controller and the RNG that shuffles mini-batches: all
+// the state a checkpoint must hold (ppo_checkpoint.h) besides the data cursor.
+#pragma once
+
+#include "rl/gpt2_model.h"
+#include "rl/kl_controller.h"
+#include "rl/ppo_config.h"
+#include "rl/ppo_loss.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+namespace ragppo::rl {
+
+// The loss became NaN or infinite: the step is abandoned before any optimiser
+// update from that mini-batch; the caller keeps its last good checkpoint.
+struct NonFiniteLoss : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class PpoTrainer {
+public:
+    // `policy` is trained; `ref` is the frozen reference model (frozen_copy of
+    // the initial policy). `pad_id` fills padding inside batches (masked).
+    PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id);
+
+    // queries/responses: token ids, one pair per rollout (batch_size of them;
+    // responses end with EOS unless cut at max_new_tokens); scores: the reward of
+    // each response. Returns TRL's statistics for the step (ppo_loss.h names) plus
+    // ppo/policy/skipped (the fraction of mini-batches skipped by the ratio
+    // threshold), ppo/learning_rate and time/ppo/* in seconds. Throws
+    // NonFiniteLoss when a loss is NaN or infinite.
+    Stats step(const std::vector<std::vector<int32_t>> & queries, const std::vector<std::vector<int32_t>> & responses,
+               const std::vector<double> & scores);
+
+    Gpt2PolicyImpl & policy() { return *policy_; }
+    Gpt2PolicyImpl & ref() { return *ref_; }
+    torch::optim::Adam & optimizer() { return *optimizer_; }
+    KlController & kl_controller() { return *kl_; }
+    torch::Generator & shuffle_rng() { return shuffle_rng_; }
+    const PpoConfig & config() const { return config_; }
+
+    // For tests: the log-probs the first mini-batch forward pass of the last
+    // step recomputed, next to the rollout log-probs it compared them with
+    // (both [b, R], rows in mini-batch order) and that mini-batch's mean ratio.
+    struct FirstPass {
+        torch::Tensor old_logprobs, new_logprobs, mask;
+        double avg_ratio = 0;
+    };
+    const FirstPass & first_pass() const { return first_pass_; }
+
+private:
+    Gpt2Policy policy_, ref_;
+    PpoConfig config_;
+    int64_t pad_id_;
+    std::unique_ptr<torch::optim::Adam> optimizer_;
+    std::unique_ptr<KlController> kl_;
+    torch::Generator shuffle_rng_;
+    FirstPass first_pass_;
+};
+
+}  // namespace ragppo::rl
