@@ -225,6 +225,108 @@ def bench_generate(args, texts_path: Path) -> dict:
             "llama_bench": {k: best_median(v) for k, v in ref.items()}}
 
 
+# --------------------------------------------------------------------------- index build vs LlamaIndex
+def offline_env() -> dict:
+    """Every contender runs offline: the models are local, nothing may reach for a hub."""
+    return dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+
+
+def run_timed(argv: list[str], what: str) -> tuple[float, str]:
+    """Runs a fresh process to completion; (wall seconds, stdout)."""
+    import time
+
+    t = time.perf_counter()
+    p = subprocess.run(argv, capture_output=True, text=True, env=offline_env())
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"{what} failed (exit {p.returncode}): {p.stderr.strip()[-2000:]}")
+    return wall, p.stdout
+
+
+def last_json(text: str, what: str) -> dict:
+    for line in reversed(text.splitlines()):
+        if line.strip().startswith("{"):
+            return json.loads(line)
+    raise SystemExit(f"{what} printed no JSON")
+
+
+def bench_llamaindex(args) -> dict:
+    """`ragppo index` and ragppo-bench-build against LlamaIndex on the same recipes and model,
+    each a fresh process per round, in a rotated order."""
+    import re
+    import shutil
+
+    out = Path(args.out)
+    work = out / "li-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    limit = ["--limit", str(args.li_limit)] if args.li_limit else []
+    threads = str(args.threads)
+    cli = [str(Path(args.bin) / "ragppo"), "index", "-d", args.recipes_json, "-o", str(work / "cli-index"),
+           "--max-tokens", str(args.max_tokens), "-t", threads, *limit]
+    build = [str(Path(args.bin) / "ragppo-bench-build"), "--dataset", args.recipes_json, "--dir",
+             str(work / "build-index"), "--max-tokens", str(args.max_tokens), "--threads", threads, *limit]
+    li = [sys.executable, str(HERE / "li_index_worker.py"), "--recipes", args.recipes_json, "--minilm", args.minilm,
+          "--dir", str(work / "llamaindex"), "--max-length", str(args.max_tokens), "--threads", threads, *limit]
+
+    samples: dict[str, list] = {"cli": [], "build": [], "li": []}
+    names = list(samples)
+    load = {"before": loadavg()}
+    for r in range(args.rounds):
+        for k in names[r % len(names):] + names[: r % len(names)]:
+            if k == "cli":
+                wall, text = run_timed(cli, "ragppo index")
+                m = re.search(r": (\d+) nodes .*embedding ([0-9.]+) s", text)
+                if not m:
+                    raise SystemExit(f"ragppo index printed no summary line: {text!r}")
+                rec = {"wall_s": wall, "nodes": int(m.group(1)), "embed_s": float(m.group(2))}
+            elif k == "build":
+                wall, text = run_timed(build, "ragppo-bench-build")
+                rec = dict(last_json(text, "ragppo-bench-build"), wall_s=wall)
+            else:
+                wall, text = run_timed(li, "LlamaIndex worker")
+                rec = dict(last_json(text, "LlamaIndex worker"), wall_s=wall)
+            samples[k].append(rec)
+            log(f"llamaindex round {r + 1}/{args.rounds} {k}: {wall:.1f} s wall, {rec['nodes']} nodes")
+    load["after"] = loadavg()
+    nodes = {k: {rec["nodes"] for rec in v} for k, v in samples.items()}
+    if len(set().union(*nodes.values())) != 1:
+        raise SystemExit(f"the contenders made different node counts: {nodes}")
+    shutil.rmtree(work, ignore_errors=True)
+
+    def stat(k, field, pick=lambda x: x):
+        return summary([pick(rec[field]) for rec in samples[k]])
+
+    b, l = samples["build"][0], samples["li"][0]
+    return {
+        "recipes": b["recipes"], "nodes": b["nodes"], "threads": args.threads, "max_tokens": args.max_tokens,
+        "rounds": args.rounds, "loadavg": load, "versions": l["versions"], "bytes": {"ragppo": b["bytes"], "llamaindex": l["bytes"]},
+        "ragppo_index": {"wall_s": stat("cli", "wall_s"), "embed_s": stat("cli", "embed_s")},
+        "ragppo": {f: stat("build", f) for f in ("wall_s", "model_s", "read_s", "split_s", "embed_s", "save_s")}
+        | {"split_embed_s": summary([rec["split_s"] + rec["embed_s"] for rec in samples["build"]]),
+           "load_s": stat("build", "load_s", min)},
+        "llamaindex": {f: stat("li", f) for f in ("wall_s", "import_s", "model_s", "read_s", "build_s", "save_s")}
+        | {"load_s": stat("li", "load_s", min)},
+        "samples": samples,
+    }
+
+
+# --------------------------------------------------------------------------- vector store latency
+def bench_index(args) -> dict:
+    """ragppo-bench-index: flat at the recipe index's size, HNSW towards 1M synthetic vectors."""
+    argv = [str(Path(args.bin) / "ragppo-bench-index"), "--dir", str(Path(args.out) / "index-work"),
+            *args.index_args.split()]
+    log("running " + " ".join(argv))
+    load = {"before": loadavg()}
+    p = subprocess.run(argv, stdout=subprocess.PIPE, text=True)  # progress goes to our stderr
+    if p.returncode != 0:
+        raise SystemExit(f"ragppo-bench-index failed (exit {p.returncode})")
+    res = last_json(p.stdout, "ragppo-bench-index")
+    res["loadavg"] = dict(load, after=loadavg())
+    res["argv"] = argv[1:]
+    return res
+
+
 # --------------------------------------------------------------------------- report
 def cpu_model() -> str:
     try:
@@ -241,7 +343,108 @@ def verdict(ratio: float, goal: float) -> str:
     return f"{ratio:.{digits}f}x (goal >= {goal:g}x: {'met' if ratio >= goal else 'not met'})"
 
 
-def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
+HNSW_P50_GOAL_MS = 5.0
+SECTIONS = ["embed", "generate", "llamaindex", "index"]
+
+
+def doc_llamaindex(li: dict | None) -> list[str]:
+    L = ["## Index build, save and load vs LlamaIndex", ""]
+    if not li:
+        return L + ["Not measured yet: run `bench/run.sh llamaindex`.", ""]
+    r, o, c = li["ragppo"], li["llamaindex"], li["ragppo_index"]
+    L += [f"The first {li['recipes']} recipes of `recipes/recipes.json` ({li['nodes']} nodes on both sides), "
+          f"all-MiniLM-L6-v2 (ragppo: the f32 GGUF converted from the HF checkpoint that HuggingFaceEmbedding "
+          f"loads), texts truncated at {li['max_tokens']} tokens (sentence-transformers' limit for this model; "
+          "`ragppo index --max-tokens` on our side), chunks of 1,024 tokens with 200 overlap counted in the "
+          f"embedder's tokens on both sides, {li['threads']} threads. Documents are the notebook's "
+          "(name, ingredients, steps), the same as in the retrieval parity test. Each contender runs as a fresh "
+          f"process in each of {li['rounds']} rounds (order rotated): `ragppo index`, `ragppo-bench-build` "
+          "(the same `rag::build_index`, timed by stage) and `bench/li_index_worker.py` "
+          f"(llama-index-core {li['versions']['llama-index-core']}, llama-index-embeddings-huggingface "
+          f"{li['versions']['llama-index-embeddings-huggingface']}: `VectorStoreIndex.from_documents` with "
+          "`HuggingFaceEmbedding`, `StorageContext.persist`, `load_index_from_storage`). Seconds, best and "
+          "median of the rounds; ratio = LlamaIndex / ragppo (above 1: ragppo is faster).", "",
+          "| step | ragppo (best / median) | LlamaIndex (best / median) | LlamaIndex / ragppo (best / median) |",
+          "| --- | ---: | ---: | ---: |"]
+
+    def t(x):  # seconds, in a readable unit
+        return f"{x:.3g} s" if x >= 1 else f"{x * 1e3:.3g} ms" if x >= 1e-3 else f"{x * 1e6:.3g} µs"
+
+    def x(r):
+        return f"{r:,.0f}x" if r >= 100 else f"{r:.3g}x"
+
+    def row(label, a, b):
+        return (f"| {label} | {t(a['best'])} / {t(a['median'])} | {t(b['best'])} / {t(b['median'])} | "
+                f"{x(b['best'] / a['best'])} / {x(b['median'] / a['median'])} |")
+
+    L += [row("end to end: a fresh process reads the recipes, loads the model, splits, embeds, saves "
+              "(`ragppo index` vs the LlamaIndex script)", c["wall_s"], o["wall_s"]),
+          row("split + embed (+ store): `rag::build_index`'s split and embed stages vs "
+              "`VectorStoreIndex.from_documents`", r["split_embed_s"], o["build_s"]),
+          row("save: `vector_store_save` (FAISS + node store + manifest, atomic) vs `StorageContext.persist`",
+              r["save_s"], o["save_s"]),
+          row("load: `vector_store_load` vs `load_index_from_storage` (best of 5 loads per round)",
+              r["load_s"], o["load_s"]),
+          row("model load (ragppo: GGUF load + sha256 for the manifest; LlamaIndex: SentenceTransformer + tokenizer)",
+              r["model_s"], o["model_s"]),
+          f"| Python imports (LlamaIndex, torch, transformers; part of the end-to-end time) | | "
+          f"{t(o['import_s']['best'])} / {t(o['import_s']['median'])} | |",
+          f"| index on disk (bytes) | {li['bytes']['ragppo']:,} | {li['bytes']['llamaindex']:,} | "
+          f"{li['bytes']['llamaindex'] / li['bytes']['ragppo']:.1f}x |", "",
+          f"- `ragppo index` reported {c['embed_s']['best']:.1f} s of embedding (best round); its other stages "
+          "are those of `ragppo-bench-build`.",
+          "- ragppo's save writes a temporary directory and renames it over the old one; LlamaIndex writes its JSON "
+          "files in place. LlamaIndex's persisted vector store holds the embeddings as JSON numbers.",
+          f"- Load average during the rounds: {li['loadavg']['before']} -> {li['loadavg']['after']}", ""]
+    return L
+
+
+def doc_index(idx: dict | None) -> list[str]:
+    L = ["## Retrieval latency (vector store, top-3)", ""]
+    if not idx:
+        return L + ["Not measured yet: run `bench/run.sh index`.", ""]
+    dim = idx["dim"]
+    what = ("a 32-dimensional Gaussian mapped into 384 dimensions plus 10% isotropic noise, L2-normalised "
+            "(a stand-in for sentence embeddings, whose neighbourhoods have a low intrinsic dimension)"
+            if idx.get("data") == "lowrank" else "isotropic Gaussian, L2-normalised (the worst case for a graph index)")
+    L += [f"`ragppo-bench-index {' '.join(idx.get('argv', [])[2:])}`: synthetic {dim}-d unit vectors: {what}. "
+          "Queries are stored vectors plus Gaussian noise (cosine about 0.8 to their source), one at a time "
+          "through `vector_store_search`; latency is wall time per query (p50 / p99 / mean).", ""]
+    if "flat" in idx:
+        f, t = idx["flat"], idx["flat"]["top3"]
+        L += ["### Flat (exact), recipe-index size", "",
+              "| nodes | p50 ms | p99 ms | mean ms | batch queries/s | build s | save s | load s |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+              f"| {f['n']:,} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | {t['mean_ms']:.3f} | {f['batch_qps']:.0f} | "
+              f"{f['build_s']:.3f} | {f['save_s']:.3f} | {f['load_s']:.3f} |", "",
+              "The recipe index of the reference setup (recipe_nlg_lite's train split) holds 6,118 nodes"
+              + ("" if f["n"] == 6118 else f"; this run used {f['n']:,}") + ". Batch queries/s: "
+              f"{t['queries']} queries in one `vector_store_search_batch` call.", ""]
+    if "hnsw" in idx:
+        h = idx["hnsw"]
+        reached = ("" if h["reached_target"] else
+                   f" **The build stopped at {h['n']:,} of {h['target_n']:,} vectors** (time budget "
+                   f"{h['budget_s']:.0f} s): the figures are for that size.")
+        L += ["### HNSW", "",
+              f"{h['n']:,} vectors, M {h['m']}, efConstruction {h['ef_construction']}: built in "
+              f"{h['build_s']:.0f} s ({h['build_per_1k_s']:.2f} s per 1,000 vectors, {h['build_cpu_s']:.0f} CPU-s), "
+              f"saved in {h['save_s']:.1f} s.{reached} Recall against an exact brute-force top-3 over "
+              f"{h['recall_queries']} queries: recall@3 = share of the exact top-3 found in HNSW's top-3; "
+              "nearest = share of queries whose exact nearest neighbour is in HNSW's top-3.", "",
+              "| efSearch | p50 ms | p99 ms | mean ms | recall@3 | nearest | load s | p50 goal < 5 ms |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for r in h["search"]:
+            t = r["top3"]
+            L.append(f"| {r['ef_search']} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | {t['mean_ms']:.3f} | "
+                     f"{r['recall_at_3']:.3f} | {r['nearest_in_top3']:.3f} | {r['load_s']:.2f} | "
+                     f"{'met' if t['p50_ms'] < HNSW_P50_GOAL_MS else 'not met'} |")
+        L.append("")
+    L += [f"- Load average: {idx['loadavg']['before']} -> {idx['loadavg']['after']}", ""]
+    return L
+
+
+def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
+              idx: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -365,16 +568,24 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None) -> str:
         L.append(f"- Load average during the rounds: {gen['loadavg']['before']} -> {gen['loadavg']['after']}")
         L.append("")
 
+    L += doc_llamaindex(li)
+    L += doc_index(idx)
+
     L += ["## Reproduce", "",
           "```sh",
-          "scripts/setup.sh        # once: packages, models, build",
-          "bench/run.sh            # or: bench/run.sh BUILD_DIR (default: ./build)",
+          "scripts/setup.sh                   # once: packages, models, build",
+          "bench/run.sh                       # every section; or: bench/run.sh [BUILD_DIR] [SECTION...]",
+          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index)",
           "```", "",
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
-          "build-tools venv if missing, builds `ragppo-bench-embed`, `ragppo-bench-generate` and `llama-bench`, "
-          "runs `bench/bench.py` and rewrites this file. "
+          "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
+          "`ragppo-bench-build`, `ragppo-bench-index` and `llama-bench`, runs `bench/bench.py` and rewrites this "
+          "file; sections not run are kept from the last run's JSON. "
           "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
-          "`BENCH_ONLY=embed|generate` (the other section is kept from the last run), `BENCH_NICE` (default -15 "
+          "`BENCH_ONLY` (sections, as the arguments), `BENCH_LI_LIMIT` (recipes for the LlamaIndex section; "
+          "default 0 = all), `BENCH_INDEX_ARGS` (arguments for `ragppo-bench-index`, e.g. "
+          "`--hnsw-n 20000` for a quick run), `BENCH_DOC` (the report to write; default this file), "
+          "`BENCH_NICE` (default -15 "
           "as root: the measurements run in a scheduler autogroup of their own at that nice value, so that "
           "builds and tests of other sessions on a shared machine take less CPU from them; 0 = off).", ""]
     return "\n".join(L)
@@ -398,7 +609,10 @@ def main() -> int:
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--gen-reps", type=int, default=3,
                     help="generation runs per contender and round (llama-bench -r)")
-    ap.add_argument("--only", choices=["embed", "generate"])
+    ap.add_argument("--recipes-json", help="recipes.json, for the LlamaIndex section")
+    ap.add_argument("--li-limit", type=int, default=0, help="LlamaIndex section: first N recipes (0 = all)")
+    ap.add_argument("--index-args", default="", help="extra arguments for ragppo-bench-index")
+    ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 
     out = Path(args.out)
@@ -424,24 +638,29 @@ def main() -> int:
             "nproc": os.cpu_count(), "os": f"{platform.system()} {platform.release()}",
             "load_start": loadavg(), "nice": os.environ.get("BENCH_NICE", "0"),
             "versions": ", ".join(f"{p} {ver(p)}" for p in ("torch", "sentence-transformers", "transformers",
-                                                            "onnxruntime", "optimum", "optimum-onnx"))}
+                                                            "onnxruntime", "optimum", "optimum-onnx",
+                                                            "llama-index-core"))}
     # With --only, the other section of the report comes from the last run's JSON, if any.
     def previous(name):
         path = out / name
         return json.loads(path.read_text()) if path.exists() else None
 
-    if args.only in (None, "embed"):
-        emb = bench_embed(args, texts_path, len(texts))
-        (out / "embed.json").write_text(json.dumps(emb, indent=2))
-    else:
-        emb = previous("embed.json")
-    if args.only in (None, "generate"):
-        gen = bench_generate(args, texts_path)
-        (out / "generate.json").write_text(json.dumps(gen, indent=2))
-    else:
-        gen = previous("generate.json")
+    results = {}
+    runners = {"embed": lambda: bench_embed(args, texts_path, len(texts)),
+               "generate": lambda: bench_generate(args, texts_path),
+               "llamaindex": lambda: bench_llamaindex(args),
+               "index": lambda: bench_index(args)}
+    if "llamaindex" in (args.only or SECTIONS) and not args.recipes_json:
+        raise SystemExit("the llamaindex section needs --recipes-json")
+    for name in SECTIONS:
+        if args.only is None or name in args.only:
+            results[name] = runners[name]()
+            (out / f"{name}.json").write_text(json.dumps(results[name], indent=2))
+        else:
+            results[name] = previous(f"{name}.json")
+    emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    doc = write_doc(args, meta, emb, gen)
+    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

@@ -2,9 +2,15 @@
 # Runs every benchmark side by side with its reference and writes docs/BENCHMARKS.md
 # (raw JSON in <build>/bench/). Needs scripts/setup.sh to have run once.
 #
-#   bench/run.sh [BUILD_DIR]     # default: $RAGPPO_BUILD_DIR or ./build
+#   bench/run.sh [BUILD_DIR] [SECTION...]   # BUILD_DIR default: $RAGPPO_BUILD_DIR or ./build
+#   bench/run.sh llamaindex index           # only these sections; the others are kept from the last run
 #
-# Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (embed|generate),
+# Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
+# build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M).
+# Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
+# BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
+# arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_DOC (report to write,
+# default docs/BENCHMARKS.md),
 # BENCH_NICE (-15 as root, else 0): the benchmark runs in a session of its own whose
 # scheduler autogroup gets this nice value, so that other work on a shared machine
 # (builds, tests) takes less CPU from it; 0 leaves scheduling alone.
@@ -18,7 +24,14 @@ fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RAGPPO_HOME="${RAGPPO_HOME:-$HOME/.cache/ragppo}"
 VENV="$RAGPPO_HOME/venv"
-BUILD_DIR="${1:-${RAGPPO_BUILD_DIR:-$ROOT/build}}"
+SECTIONS=(${BENCH_ONLY:-})
+BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
+for arg in "$@"; do
+  case "$arg" in
+    embed|generate|llamaindex|index) SECTIONS+=("$arg") ;;
+    *) BUILD_DIR="$arg" ;;
+  esac
+done
 BUILD_DIR="$(mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR" && pwd)"
 REQ="$ROOT/scripts/requirements-bench.txt"
 
@@ -42,7 +55,8 @@ fi
 say "building the benchmark programs in $BUILD_DIR"
 export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
 cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-bench-embed ragppo-bench-generate llama-bench
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed ragppo-bench-generate \
+  ragppo-bench-build ragppo-bench-index llama-bench
 
 # Measure at the asked priority (set up and build at the ordinary one).
 if [[ "$BENCH_NICE" != 0 && -n "${_RAGPPO_BENCH_SESSION:-}" && -w /proc/self/autogroup ]]; then
@@ -53,9 +67,11 @@ fi
 export BENCH_NICE
 
 only=()
-[[ -n "${BENCH_ONLY:-}" ]] && only=(--only "$BENCH_ONLY")
+((${#SECTIONS[@]})) && only=(--only "${SECTIONS[@]}")
 exec "$VENV/bin/python" "$ROOT/bench/bench.py" \
-  --bin "$BUILD_DIR/bin" --out "$BUILD_DIR/bench" --doc "$ROOT/docs/BENCHMARKS.md" \
+  --bin "$BUILD_DIR/bin" --out "$BUILD_DIR/bench" --doc "${BENCH_DOC:-$ROOT/docs/BENCHMARKS.md}" \
   --recipes "$ROOT/../shared/data/recipes/recipenlg_sample.csv" \
+  --recipes-json "$ROOT/../shared/data/recipes/recipes.json" --li-limit "${BENCH_LI_LIMIT:-0}" \
+  --index-args="${BENCH_INDEX_ARGS:-}" \
   --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" \
   --threads "${BENCH_THREADS:-$(nproc)}" --rounds "${BENCH_ROUNDS:-3}" "${only[@]}"

@@ -112,7 +112,9 @@ if ((DO_BUILD)); then
   say "building ragppo in $BUILD_DIR"
   export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
   torch_dir="$("$VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')/Torch"
+  pyarrow_dir="$("$VENV/bin/python" -c 'import pyarrow; print(pyarrow.get_library_dirs()[0])')"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_dir" \
+        -DRAGPPO_PYARROW_DIR="$pyarrow_dir" \
         -DLLAMA_CPP_DIR="$LLAMA_DIR" -DRAGPPO_PYTHON="$VENV/bin/python" \
         -DRAGPPO_BUNDLED_HUB="$BUNDLED_HUB" -DRAGPPO_MINILM_HF_DIR="$MINILM_HF_DIR" \
         -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null

@@ -2,6 +2,7 @@
 // test recipes, and retrieval quality of an index, with numbers rather than impressions.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "data/dataset_files.h"
 #include "data/recipe_loader.h"
 #include "data/sampler.h"
 #include "eval/comparison.h"
@@ -27,7 +28,7 @@ struct TestSet {
 };
 
 void add_test_set_options(CLI::App * cmd, TestSet & t, bool with_run) {
-    cmd->add_option("--test-dataset", t.dataset, "Recipes to draw test queries from: a CSV/JSON/JSONL file or Hub dataset id")
+    cmd->add_option("--test-dataset", t.dataset, "Recipes to draw test queries from: a CSV/JSON/JSONL/Parquet file or Hub dataset id")
         ->capture_default_str();
     cmd->add_option("--test-split", t.split, "Split of a Hub test dataset")->capture_default_str();
     cmd->add_option("--test-mapping", t.mapping, "Column mapping of the test dataset (default: detected)");
@@ -39,7 +40,7 @@ void add_test_set_options(CLI::App * cmd, TestSet & t, bool with_run) {
 std::vector<data::Recipe> draw(const TestSet & t, const HubParams & hub, size_t run) {
     data::LoadOptions lo;
     lo.mapping = t.mapping;
-    auto report = data::load_recipes(rag::resolve_dataset_file(t.dataset, t.split, hub), lo);
+    auto report = data::load_recipes(data::resolve_dataset_files(t.dataset, "", t.split, hub), lo);
     const size_t n = std::min(t.sample, report.recipes.size());
     auto drawn = data::sample_recipes(report.recipes, n, t.seed);
     if (drawn.size() > run) drawn.resize(run);

@@ -50,7 +50,9 @@ void register_index(CLI::App & app) {
     auto * cmd = app.add_subcommand("index", "Build a vector index of recipes (split, embed, FAISS), saved atomically to a directory");
     a->p.dataset = "m3hrdadfi/recipe_nlg_lite";
     a->p.out_dir = "ragppo-index";
-    cmd->add_option("-d,--dataset", a->p.dataset, "Recipes: a CSV/JSON/JSONL file or a Hub dataset id")->capture_default_str();
+    cmd->add_option("-d,--dataset", a->p.dataset, "Recipes: a CSV/JSON/JSONL/Parquet file or folder, or a Hub dataset id")
+        ->capture_default_str();
+    cmd->add_option("--config", a->p.config, "Config of a Hub dataset (default: its default or only one)");
     cmd->add_option("--split", a->p.split, "Split of a Hub dataset")->capture_default_str();
     cmd->add_option("--mapping", a->p.mapping,
                     "Column mapping, e.g. 'preset=recipenlg' or 'name=title,steps=directions' (default: detected)");

@@ -18,6 +18,7 @@ void register_index(CLI::App & app);
 void register_ask(CLI::App & app);
 void register_compare(CLI::App & app);  // compare and eval-answers
 void register_eval_retrieval(CLI::App & app);
+void register_ppo(CLI::App & app);  // ppo and summarize-eval
 
 // Flags shared by ask, compare and the evaluations: index, top-k, response mode, LLM, sampling.
 void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p);

@@ -16,6 +16,7 @@ int main(int argc, char ** argv) {
     ragppo::cli::register_ask(app);
     ragppo::cli::register_compare(app);
     ragppo::cli::register_eval_retrieval(app);
+    ragppo::cli::register_ppo(app);
     ragppo::cli::register_download(app);
     ragppo::cli::register_embed(app);
     ragppo::cli::register_generate(app);

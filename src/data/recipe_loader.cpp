@@ -3,24 +3,11 @@
 #include "data/stable_id.h"
 #include "ragppo.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace ragppo::data {
 
 namespace {
-
-std::string read_file(const std::string & path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read recipes file " + path + ": " + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error("cannot read recipes file " + path + ": read error");
-    return ss.str();
-}
 
 // One mapped field as items; a missing column or cell gives none.
 std::vector<std::string> items(const nlohmann::json & cells, const FieldSpec & f, const char * field) {
@@ -64,15 +51,14 @@ std::string describe(const RowIssue & issue) {
     return where + ": " + issue.message;
 }
 
-LoadReport load_recipes(const std::string & path, const LoadOptions & options) {
-    const std::string bytes = read_file(path);
-    if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw Error("recipes file is empty: " + path);
-
+LoadReport load_recipes(const std::vector<std::string> & paths, const LoadOptions & options) {
+    if (paths.empty()) throw Error("no recipes file given");
+    const std::string what = paths.size() == 1 ? paths.front() : paths.front() + " (and " +
+                             std::to_string(paths.size() - 1) + " more shards)";
     LoadReport report;
-    report.format = options.format == FileFormat::Auto ? detect_file_format(path, bytes) : options.format;
     RowCallbacks cb;
     cb.on_columns = [&](const std::vector<std::string> & columns) {
-        report.mapping = resolve_mapping(columns, options.mapping, path);
+        report.mapping = resolve_mapping(columns, options.mapping, what);
     };
     cb.on_row = [&](RawRow & row) {
         ++report.rows_read;
@@ -87,14 +73,18 @@ LoadReport load_recipes(const std::string & path, const LoadOptions & options) {
         if (!error.empty()) report.skipped.push_back({row.row, row.line, error});
         return options.limit == 0 || report.recipes.size() < options.limit;
     };
-    read_rows(bytes, report.format, path, cb);
+    report.format = read_file_rows(paths, options.format, cb);
 
     if (report.recipes.empty()) {
-        std::string msg = "no usable recipes in " + path + ": all " + std::to_string(report.rows_read) + " rows malformed";
+        std::string msg = "no usable recipes in " + what + ": all " + std::to_string(report.rows_read) + " rows malformed";
         if (!report.skipped.empty()) msg += " (first: " + describe(report.skipped.front()) + ")";
         throw Error(msg);
     }
     return report;
+}
+
+LoadReport load_recipes(const std::string & path, const LoadOptions & options) {
+    return load_recipes(std::vector<std::string>{path}, options);
 }
 
 std::vector<Recipe> load_recipes_json(const std::string & path, size_t limit) {

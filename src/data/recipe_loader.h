@@ -1,5 +1,5 @@
-// Loading recipes from a local CSV, JSON array or JSON Lines file through a column
-// mapping (see column_mapping.h), with a report of the rows that were skipped.
+// Loading recipes from a local CSV, JSON array, JSON Lines or Parquet file through a
+// column mapping (see column_mapping.h), with a report of the rows that were skipped.
 #pragma once
 
 #include "data/column_mapping.h"
@@ -36,12 +36,16 @@ struct LoadReport {
 std::string describe(const RowIssue & issue);
 
 // Throws ragppo::Error (one line) when the file cannot be read, is empty, is not in
-// the format, cannot be mapped, or yields no usable recipe. A malformed row (no name,
-// bad quoting, invalid UTF-8, wrong field count, a list cell in the wrong format) is
-// skipped and reported.
+// the format (a truncated or corrupt Parquet file), cannot be mapped, or yields no
+// usable recipe. A malformed row (no name, bad quoting, invalid UTF-8, wrong field
+// count, a list cell in the wrong format) is skipped and reported.
 //
 // uid: the mapped uid cell if not empty, else stable_id of the link, else stable_id of
 // name and data row number (stable while the file is not reordered).
 LoadReport load_recipes(const std::string & path, const LoadOptions & options = {});
+
+// The same for a split stored as several Parquet shards, read in order as one table
+// (rows numbered across shards); see data/dataset_files.h for a Hub dataset's shards.
+LoadReport load_recipes(const std::vector<std::string> & paths, const LoadOptions & options = {});
 
 }  // namespace ragppo::data

@@ -1,10 +1,15 @@
 #include "data/row_reader.h"
 
 #include "data/csv_reader.h"
+#include "data/parquet_reader.h"
 #include "ragppo.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace ragppo::data {
 
@@ -108,6 +113,15 @@ void read_json_lines(std::string_view bytes, const std::string & what, const Row
     }
 }
 
+std::string read_file(const std::string & path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read recipes file " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw Error("cannot read recipes file " + path + ": read error");
+    return ss.str();
+}
+
 bool ends_with(const std::string & s, const std::string & suffix) {
     if (s.size() < suffix.size()) return false;
     for (size_t i = 0; i < suffix.size(); ++i) {
@@ -124,6 +138,7 @@ const char * file_format_name(FileFormat f) {
         case FileFormat::Csv: return "csv";
         case FileFormat::JsonArray: return "json";
         case FileFormat::JsonLines: return "jsonl";
+        case FileFormat::Parquet: return "parquet";
     }
     return "?";
 }
@@ -131,6 +146,7 @@ const char * file_format_name(FileFormat f) {
 FileFormat detect_file_format(const std::string & path, std::string_view bytes) {
     if (ends_with(path, ".csv")) return FileFormat::Csv;
     if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) return FileFormat::JsonLines;
+    if (ends_with(path, ".parquet") || bytes.substr(0, 4) == "PAR1") return FileFormat::Parquet;
     if (bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
     const size_t first = bytes.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && bytes[first] == '[') return FileFormat::JsonArray;
@@ -143,8 +159,28 @@ void read_rows(std::string_view bytes, FileFormat format, const std::string & wh
         case FileFormat::Csv: return read_csv(bytes, what, cb);
         case FileFormat::JsonArray: return read_json_array(bytes, what, cb);
         case FileFormat::JsonLines: return read_json_lines(bytes, what, cb);
+        case FileFormat::Parquet: read_parquet_bytes(bytes, what, cb); return;
         case FileFormat::Auto: return read_rows(bytes, detect_file_format("", bytes), what, cb);
     }
+}
+
+FileFormat read_file_rows(const std::vector<std::string> & paths, FileFormat format, const RowCallbacks & cb) {
+    if (paths.empty()) throw Error("no recipes file given");
+    const std::string & first = paths.front();
+    // Parquet is decided before reading: it must not be loaded whole.
+    if (format == FileFormat::Auto && is_parquet_file(first)) format = FileFormat::Parquet;
+    if (format == FileFormat::Parquet) {
+        read_parquet_rows(paths, cb);
+        return format;
+    }
+    if (paths.size() > 1) {
+        throw Error("several files given (" + first + ", ...): only the Parquet shards of one split are read together");
+    }
+    const std::string bytes = read_file(first);
+    if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) throw Error("recipes file is empty: " + first);
+    if (format == FileFormat::Auto) format = detect_file_format(first, bytes);
+    read_rows(bytes, format, first, cb);
+    return format;
 }
 
 }  // namespace ragppo::data

@@ -1,5 +1,6 @@
 #include "rag/index_builder.h"
 
+#include "data/dataset_files.h"
 #include "hub/file_hash.h"
 
 #include "util/timer.h"
@@ -12,41 +13,18 @@ namespace {
 using util::Clock;
 using util::ms_since;
 
-bool has_suffix(const std::string & s, const std::string & suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
-
-std::string resolve_dataset_file(const std::string & dataset, const std::string & split, const HubParams & hub) {
-    if (dataset.empty()) throw Error("no dataset given");
-    if (std::filesystem::exists(dataset)) return dataset;
-    const std::string dir = hub_snapshot(dataset, {"*" + split + "*.csv", "*" + split + "*.json", "*" + split + "*.jsonl",
-                                                   "*" + split + "*.parquet"},
-                                         RepoType::Dataset, hub);
-    std::string parquet;
-    for (const auto & entry : std::filesystem::recursive_directory_iterator(dir)) {
-        const std::string p = entry.path().string();
-        if (has_suffix(p, ".csv") || has_suffix(p, ".json") || has_suffix(p, ".jsonl")) return p;
-        if (has_suffix(p, ".parquet")) parquet = p;
-    }
-    if (!parquet.empty()) {
-        throw Error("dataset " + dataset + " is served as parquet (" + parquet +
-                    "), which ragppo cannot read yet; export the split to CSV or JSONL and pass the file");
-    }
-    throw Error("dataset " + dataset + " has no CSV/JSON/JSONL/parquet file for split '" + split + "'");
-}
 
 IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & progress) {
     if (p.out_dir.empty()) throw Error("no output directory for the index");
     IndexBuildReport report;
 
     auto t0 = Clock::now();
-    const std::string file = resolve_dataset_file(p.dataset, p.split, p.embed.hub);
+    const auto files = data::resolve_dataset_files(p.dataset, p.config, p.split, p.embed.hub);
     data::LoadOptions lo;
     lo.limit = p.limit;
     lo.mapping = p.mapping;
-    report.load = data::load_recipes(file, lo);
+    report.load = data::load_recipes(files, lo);
     report.load_ms = ms_since(t0);
 
     EmbedderParams ep = p.embed;

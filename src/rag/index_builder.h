@@ -14,8 +14,9 @@
 namespace ragppo::rag {
 
 struct IndexBuildParams {
-    std::string dataset;         // a local CSV / JSON / JSONL file, or a Hub dataset id
-    std::string split = "train"; // for Hub datasets: which split's file to use
+    std::string dataset;         // a local CSV / JSON / JSONL / Parquet file or folder, or a Hub dataset id
+    std::string config;          // for Hub datasets: which config ("" = the default one)
+    std::string split = "train"; // for Hub datasets: which split's files to use (data/dataset_files.h)
     std::string mapping;         // column mapping spec ("" = detect), see data/column_mapping.h
     size_t limit = 0;            // index at most this many recipes; 0 = all
     EmbedderParams embed;
@@ -38,9 +39,5 @@ struct IndexBuildReport {
 using BuildProgress = std::function<void(const char * stage, size_t done, size_t total)>;
 
 IndexBuildReport build_index(const IndexBuildParams & params, const BuildProgress & progress = {});
-
-// The local file for a dataset argument: a path as it is, or a Hub dataset's file
-// for `split` (CSV / JSON / JSONL; parquet is not read yet and is a clear error).
-std::string resolve_dataset_file(const std::string & dataset, const std::string & split, const HubParams & hub);
 
 }  // namespace ragppo::rag

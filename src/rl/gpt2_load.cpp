@@ -63,7 +63,13 @@ Gpt2Policy load_gpt2_policy(const std::filesystem::path & dir, const Gpt2LoadOpt
     const auto config = read_gpt2_config(dir);
     Gpt2Policy policy(config);
     policy->to(options.device, options.dtype);
-    load_gpt2_weights(*policy, read_checkpoint_tensors(dir), dir.string());
+    const auto tensors = read_checkpoint_tensors(dir);
+    load_gpt2_weights(*policy, tensors, dir.string());
+    if (options.zero_new_value_head && !tensors.count("v_head.summary.weight")) {
+        torch::NoGradGuard no_grad;
+        policy->v_head->summary->weight.zero_();
+        policy->v_head->summary->bias.zero_();
+    }
     policy->eval();
     return policy;
 }

@@ -12,6 +12,8 @@ namespace ragppo::rl {
 struct Gpt2LoadOptions {
     torch::Device device = torch::kCPU;  // torch::kCUDA on a GPU machine
     torch::Dtype dtype = torch::kFloat32;
+    // A value head the checkpoint lacks starts at zero instead of TRL's random init.
+    bool zero_new_value_head = false;
 };
 
 // The checkpoint as a policy in eval mode (dropout off). The value head is the

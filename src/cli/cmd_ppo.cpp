@@ -1,0 +1,260 @@
+// ragppo ppo: PPO fine-tuning of a GPT-2 summariser with a ROUGE-1 reward
+// (the reference notebook's Part B), and ragppo summarize-eval: held-out ROUGE
+// of any GPT-2 checkpoint.
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "data/dataset_files.h"
+#include "rl/gpt2_load.h"
+#include "rl/ppo_run.h"
+#include "rl/summarize.h"
+#include "util/atomic_file.h"
+#include "util/progress.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace ragppo::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where the articles come from and which part is used.
+struct DataArgs {
+    std::string dataset = "abisee/cnn_dailymail";
+    std::string config = "1.0.0";
+    std::string split = "validation";
+    rl::SummaryColumns columns;
+    size_t limit = 0;
+    HubParams hub;
+};
+
+void add_data_options(CLI::App * cmd, DataArgs & d) {
+    cmd->add_option("-d,--dataset", d.dataset, "Articles: a CSV/JSON/JSONL/Parquet file, or a Hub dataset id")
+        ->capture_default_str();
+    cmd->add_option("--config", d.config, "Config of a Hub dataset")->capture_default_str();
+    cmd->add_option("--split", d.split, "Split of a Hub dataset")->capture_default_str();
+    cmd->add_option("--article-column", d.columns.article, "Column with the article")->capture_default_str();
+    cmd->add_option("--summary-column", d.columns.summary, "Column with the reference summary")->capture_default_str();
+    cmd->add_option("--id-column", d.columns.id, "Column with an id (optional)")->capture_default_str();
+    cmd->add_option("--limit", d.limit, "Use only the first N usable rows (0 = all)")->capture_default_str();
+}
+
+std::vector<rl::SummaryExample> load_examples(DataArgs & d) {
+    const auto files = data::resolve_dataset_files(d.dataset, d.config, d.split, d.hub);
+    auto data = rl::load_summary_data(files, d.columns);
+    std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, data.examples.size(),
+                 data.skipped.size());
+    for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
+    if (d.limit > 0 && data.examples.size() > d.limit) data.examples.resize(d.limit);
+    return std::move(data.examples);
+}
+
+// A local checkpoint directory as it is, else a Hub model id downloaded (config, weights, tokenizer).
+fs::path resolve_model_dir(const std::string & model, const HubParams & hub) {
+    if (fs::is_directory(model)) return model;
+    if (fs::exists(model)) throw Error("--model must be a checkpoint directory (config.json + weights): " + model);
+    return hub_snapshot(model,
+                        {"config.json", "generation_config.json", "*.safetensors", "*.safetensors.index.json",
+                         "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+                         "special_tokens_map.json", "added_tokens.json"},
+                        RepoType::Model, hub);
+}
+
+void set_threads(int threads) {
+    if (threads > 0) torch::set_num_threads(threads);
+}
+
+// ---------------------------------------------------------------- ppo
+
+struct PpoArgs {
+    rl::PpoRunParams run;
+    DataArgs data;
+    std::string model = rl::PpoConfig{}.policy_model;
+    std::string kl_penalty = "kl";
+    double max_grad_norm = 0;
+    bool fixed_kl = false;
+    bool random_value_head = false;
+    bool reference = false;
+    bool no_export = false, no_plots = false;
+    size_t eval_samples = 20;
+    int threads = 0;
+    std::string out = "runs/ppo";
+};
+
+void run_ppo_cmd(PpoArgs & a) {
+    set_threads(a.threads);
+    auto & cfg = a.run.ppo;
+    const auto kl = rl::parse_kl_estimator(a.kl_penalty);
+    if (!kl) throw Error("--kl-penalty must be kl, abs, mse, full or k3, not '" + a.kl_penalty + "'");
+    cfg.kl_estimator = *kl;
+    cfg.adaptive_kl = !a.fixed_kl;
+    if (a.max_grad_norm > 0) cfg.max_grad_norm = a.max_grad_norm;
+    if (a.random_value_head || a.reference) cfg.value_head_zero_init = false;
+    if (a.reference) {  // every known weakness of the reference, on purpose
+        cfg.dropout_in_rollout = cfg.pad_is_eos = cfg.pad_queries_to_max = cfg.score_on_padded_end =
+            cfg.step_optimizer_on_skipped_minibatch = true;
+    }
+    cfg.policy_model = a.model;
+    cfg.dataset = a.data.dataset;
+    cfg.dataset_config = a.data.config;
+    cfg.dataset_split = a.data.split;
+
+    a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
+    auto examples = load_examples(a.data);
+    // The last eval_samples articles are held out: never trained on.
+    const size_t held = std::min(a.eval_samples, examples.size() > 1 ? examples.size() / 2 : 0);
+    a.run.eval.assign(examples.end() - static_cast<std::ptrdiff_t>(held), examples.end());
+    examples.resize(examples.size() - held);
+    a.run.train = std::move(examples);
+    a.run.out_dir = a.out;
+    a.run.export_model = !a.no_export;
+    a.run.plots = !a.no_plots;
+    a.run.settings = {{"model", a.model}, {"dataset", a.data.dataset}, {"config", a.data.config},
+                      {"split", a.data.split}, {"limit", a.data.limit}, {"eval_samples", held}};
+    std::fprintf(stderr, "PPO: %zu training articles, %zu held out; %lld steps of %lld; run directory %s\n",
+                 a.run.train.size(), a.run.eval.size(), static_cast<long long>(cfg.steps),
+                 static_cast<long long>(cfg.batch_size), a.out.c_str());
+
+    const auto r = rl::run_ppo(a.run, [](const std::string & line) { std::printf("%s\n", line.c_str()); std::fflush(stdout); });
+    if (r.stopped_non_finite) throw Error(r.stop_message);
+    std::printf("done: %lld steps; stats %s/stats.jsonl, curves %s/training.svg%s\n", static_cast<long long>(r.steps_done),
+                a.out.c_str(), a.out.c_str(), a.run.export_model ? (", model " + a.out + "/model").c_str() : "");
+}
+
+void register_ppo_cmd(CLI::App & app) {
+    auto a = std::make_shared<PpoArgs>();
+    auto & c = a->run.ppo;
+    auto * cmd = app.add_subcommand(
+        "ppo", "Fine-tune a GPT-2 summariser with PPO, reward = ROUGE-1 F1 against the reference summary (TRL's classic PPOTrainer)");
+    cmd->add_option("-m,--model", a->model, "GPT-2 checkpoint: a local HF directory or a Hub id")->capture_default_str();
+    add_data_options(cmd, a->data);
+    cmd->add_option("--eval-samples", a->eval_samples,
+                    "Hold out the last N articles; ROUGE on them before and after training (0 = none)")
+        ->capture_default_str();
+    cmd->add_option("-o,--out", a->out, "Run directory (stats, checkpoints, plots, model)")->capture_default_str();
+    cmd->add_option("--steps", c.steps, "PPO steps")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", c.batch_size, "Rollouts per PPO step")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--mini-batch-size", c.mini_batch_size, "Rollouts per optimiser step")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--ppo-epochs", c.ppo_epochs, "Passes over each batch")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--lr,--learning-rate", c.learning_rate, "Adam learning rate")->capture_default_str();
+    cmd->add_option("--max-grad-norm", a->max_grad_norm, "Clip the gradient norm (0 = off, TRL's default)")->capture_default_str();
+    cmd->add_option("--query-max-tokens", c.query_max_tokens, "Articles are cut to this many tokens")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("-n,--max-new-tokens", c.max_new_tokens, "Longest summary in tokens")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--temperature", c.temperature, "Rollout sampling temperature")->capture_default_str();
+    cmd->add_option("--top-k", c.top_k, "Rollout top-k (0 = off: pure sampling)")->capture_default_str();
+    cmd->add_option("--top-p", c.top_p, "Rollout top-p (1 = off)")->capture_default_str();
+    cmd->add_option("--init-kl-coef", c.init_kl_coef, "Initial KL penalty coefficient")->capture_default_str();
+    cmd->add_option("--kl-target", c.kl_target, "Target KL of the adaptive controller")->capture_default_str();
+    cmd->add_option("--kl-horizon", c.kl_horizon, "Horizon of the adaptive controller")->capture_default_str();
+    cmd->add_flag("--fixed-kl", a->fixed_kl, "Keep the KL coefficient fixed");
+    cmd->add_option("--kl-penalty", a->kl_penalty, "KL estimator: kl (k1), abs, mse, full, k3 (never negative)")->capture_default_str();
+    cmd->add_option("--cliprange", c.cliprange, "Policy ratio clip")->capture_default_str();
+    cmd->add_option("--cliprange-value", c.cliprange_value, "Value prediction clip")->capture_default_str();
+    cmd->add_option("--vf-coef", c.vf_coef, "Value loss weight")->capture_default_str();
+    cmd->add_option("--ratio-threshold", c.ratio_threshold, "Skip a mini-batch whose mean ratio exceeds this")->capture_default_str();
+    cmd->add_flag("--whiten-rewards", c.whiten_rewards, "Whiten the rewards before GAE");
+    cmd->add_option("--gamma", c.gamma, "GAE discount")->capture_default_str();
+    cmd->add_option("--lam", c.lam, "GAE lambda")->capture_default_str();
+    cmd->add_option("--seed", c.seed, "Random seed (data order, sampling, shuffling, value head)")->capture_default_str();
+    cmd->add_option("--save-every", a->run.save_every, "Checkpoint every N steps (0 = only at the end)")->capture_default_str();
+    cmd->add_option("--keep-checkpoints", a->run.keep_checkpoints, "Checkpoints kept")->capture_default_str();
+    cmd->add_option("--log-every", a->run.log_every, "Print the mean reward every N steps")->capture_default_str();
+    cmd->add_flag("--resume", a->run.resume, "Continue the run in --out from its latest checkpoint (its settings; --steps may grow)");
+    cmd->add_flag("--no-export", a->no_export, "Do not write the trained model in the HF layout");
+    cmd->add_flag("--no-plots", a->no_plots, "Do not write training.svg");
+    cmd->add_option("--device", a->run.device, "cpu or cuda[:N]")->capture_default_str();
+    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default");
+    auto * ref = cmd->add_option_group("reference behaviour", "Reproduce the reference notebook's weaknesses (off by default)");
+    ref->add_flag("--reference", a->reference, "All of the switches below");
+    ref->add_flag("--dropout-in-rollout", c.dropout_in_rollout, "Sample rollouts with dropout on (from the second step)");
+    ref->add_flag("--random-value-head", a->random_value_head, "A new value head starts with TRL's random init, not at zero");
+    ref->add_flag("--dropout-in-ppo", c.dropout_in_ppo, "Dropout on in the PPO training passes");
+    ref->add_flag("--pad-is-eos", c.pad_is_eos, "Pad with EOS and strip trailing EOS from responses");
+    ref->add_flag("--pad-queries-to-max", c.pad_queries_to_max, "Left-pad every query with attended EOS to --query-max-tokens");
+    ref->add_flag("--score-on-padded-end", c.score_on_padded_end, "Put the score on the last padded response column");
+    ref->add_flag("--step-skipped-minibatches", c.step_optimizer_on_skipped_minibatch,
+                  "Run Adam on mini-batches skipped by the ratio threshold (their loss is zero)");
+    add_hub_options(cmd, a->data.hub);
+    cmd->callback([a] { run_ppo_cmd(*a); });
+}
+
+// ---------------------------------------------------------------- summarize-eval
+
+struct EvalArgs {
+    DataArgs data;
+    std::string model = rl::PpoConfig{}.policy_model;
+    size_t offset = 0, count = 50;
+    rl::SummarizeParams p;
+    bool greedy = false, stem = false;
+    std::string out;
+    int threads = 0;
+    std::string device = "cpu";
+};
+
+void run_eval_cmd(EvalArgs & a) {
+    set_threads(a.threads);
+    const auto dir = resolve_model_dir(a.model, a.data.hub);
+    auto examples = load_examples(a.data);
+    if (a.offset >= examples.size())
+        throw Error("--offset " + std::to_string(a.offset) + " is past the " + std::to_string(examples.size()) + " usable rows");
+    const size_t end = a.count == 0 ? examples.size() : std::min(examples.size(), a.offset + a.count);
+    const std::vector<rl::SummaryExample> slice(examples.begin() + static_cast<std::ptrdiff_t>(a.offset),
+                                                examples.begin() + static_cast<std::ptrdiff_t>(end));
+    rl::Gpt2LoadOptions lo;
+    lo.device = torch::Device(a.device);
+    auto policy = rl::load_gpt2_policy(dir, lo);
+    const auto tok = rl::load_checkpoint_tokenizer(dir);
+    a.p.rollout.eos_id = tok.eos_token_id().value_or(50256);
+    a.p.rollout.sampler.greedy = a.greedy;
+    a.p.use_stemmer = a.stem;
+    util::ProgressBar bar("summarize", slice.size(), "articles");
+    const auto r = rl::summarize_eval(*policy, tok, slice, a.p, [&](size_t done) { bar.update(done); });
+    bar.finish();
+    std::printf("%s on %zu articles (rows %zu-%zu), %s decoding:\n", a.model.c_str(), slice.size(), a.offset, end - 1,
+                a.greedy ? "greedy" : "sampled");
+    std::printf("  ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f  (%.1f s)\n", r.rouge1, r.rouge2, r.rougeL, r.seconds);
+    if (!a.out.empty()) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto & it : r.items)
+            items.push_back({{"id", it.id}, {"summary", it.summary}, {"rouge1", it.rouge1}, {"rouge2", it.rouge2},
+                             {"rougeL", it.rougeL}, {"truncated", it.truncated}});
+        const nlohmann::json j = {{"model", a.model}, {"offset", a.offset}, {"n", r.items.size()}, {"rouge1", r.rouge1},
+                                  {"rouge2", r.rouge2}, {"rougeL", r.rougeL}, {"greedy", a.greedy}, {"items", items}};
+        util::write_file_atomic(a.out, j.dump(1) + "\n");
+        std::printf("written %s\n", a.out.c_str());
+    }
+}
+
+void register_summarize_eval(CLI::App & app) {
+    auto a = std::make_shared<EvalArgs>();
+    a->p.rollout.max_new_tokens = 128;
+    auto * cmd = app.add_subcommand("summarize-eval", "Mean ROUGE-1/2/L of a GPT-2 summariser on a slice of articles");
+    cmd->add_option("-m,--model", a->model, "GPT-2 checkpoint: local HF directory (e.g. <run>/model) or Hub id")->capture_default_str();
+    add_data_options(cmd, a->data);
+    cmd->add_option("--offset", a->offset, "First row of the slice")->capture_default_str();
+    cmd->add_option("--count", a->count, "Rows in the slice (0 = to the end)")->capture_default_str();
+    cmd->add_option("--query-max-tokens", a->p.query_max_tokens, "Articles are cut to this many tokens")->capture_default_str();
+    cmd->add_option("-n,--max-new-tokens", a->p.rollout.max_new_tokens, "Longest summary in tokens")->capture_default_str();
+    cmd->add_flag("--greedy", a->greedy, "Greedy decoding (default: pure sampling, as the PPO rollouts)");
+    cmd->add_option("--seed", a->p.seed, "Sampling seed")->capture_default_str();
+    cmd->add_option("--batch-size", a->p.batch_size, "Articles summarised together")->capture_default_str();
+    cmd->add_flag("--stem", a->stem, "Porter-stem tokens before ROUGE");
+    cmd->add_option("-o,--out", a->out, "Write per-article results as JSON");
+    cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
+    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default");
+    add_hub_options(cmd, a->data.hub);
+    cmd->callback([a] { run_eval_cmd(*a); });
+}
+
+}  // namespace
+
+void register_ppo(CLI::App & app) {
+    register_ppo_cmd(app);
+    register_summarize_eval(app);
+}
+
+}  // namespace ragppo::cli

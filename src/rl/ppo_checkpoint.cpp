@@ -1,0 +1,145 @@
+#include "rl/ppo_checkpoint.h"
+
+#include "index/atomic_dir.h"
+#include "util/atomic_file.h"
+#include "ragppo.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ragppo::rl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char * kLatest = "latest";
+constexpr int kFormat = 1;
+
+std::string checkpoint_name(int64_t step) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "step-%06lld", static_cast<long long>(step));
+    return buf;
+}
+
+nlohmann::json model_shape(const Gpt2Config & c) {
+    return {{"vocab_size", c.vocab_size}, {"n_positions", c.n_positions}, {"n_embd", c.n_embd},
+            {"n_layer", c.n_layer},       {"n_head", c.n_head},           {"n_inner", c.mlp_width()}};
+}
+
+torch::Generator global_generator() { return at::detail::getDefaultCPUGenerator(); }
+
+// Catches torch's long multi-line errors and turns them into one line naming the file.
+template <class F>
+void torch_io(const fs::path & file, const char * what, F && f) {
+    try {
+        f();
+    } catch (const c10::Error & e) {
+        std::string msg = e.what_without_backtrace();
+        msg = msg.substr(0, msg.find('\n'));
+        throw Error(std::string("cannot ") + what + " " + file.string() + ": " + msg);
+    }
+}
+
+}  // namespace
+
+fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Generator & sample_rng,
+                         const TrainingCursor & cursor, const nlohmann::json & run_settings, int keep) {
+    fs::create_directories(root);
+    const fs::path target = root / checkpoint_name(cursor.step);
+    index::write_dir_atomically(target, [&](const fs::path & tmp) {
+        torch_io(tmp / "policy.pt", "write", [&] { torch::save(trainer.policy().shared_from_this(), (tmp / "policy.pt").string()); });
+        index::write_hook("file:policy.pt");
+        torch_io(tmp / "optimizer.pt", "write", [&] { torch::save(trainer.optimizer(), (tmp / "optimizer.pt").string()); });
+        index::write_hook("file:optimizer.pt");
+        torch_io(tmp / "rng.pt", "write", [&] {
+            torch::serialize::OutputArchive rng;
+            rng.write("sample", sample_rng.get_state());
+            rng.write("shuffle", trainer.shuffle_rng().get_state());
+            rng.write("torch", global_generator().get_state());
+            rng.save_to((tmp / "rng.pt").string());
+        });
+        const nlohmann::json state = {
+            {"format", kFormat},
+            {"step", cursor.step},
+            {"data_cursor", cursor.data_cursor},
+            {"kl_coef", trainer.kl_controller().value()},
+            {"model_shape", model_shape(trainer.policy().config())},
+            {"run", run_settings},
+        };
+        std::ofstream(tmp / "state.json") << state.dump(1) << '\n';
+        for (const char * f : {"policy.pt", "optimizer.pt", "rng.pt", "state.json"}) index::fsync_path(tmp / f);
+    });
+    util::write_file_atomic((root / kLatest).string(), checkpoint_name(cursor.step) + "\n");
+
+    if (keep > 0) {
+        std::vector<fs::path> all;
+        for (const auto & e : fs::directory_iterator(root))
+            if (e.is_directory() && e.path().filename().string().rfind("step-", 0) == 0 &&
+                e.path().filename().string().find('.') == std::string::npos)
+                all.push_back(e.path());
+        std::sort(all.begin(), all.end());
+        for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i)
+            if (all[i] != target) fs::remove_all(all[i]);
+    }
+    return target;
+}
+
+std::optional<fs::path> latest_checkpoint(const fs::path & root) {
+    std::ifstream in(root / kLatest);
+    std::string name;
+    if (!(in >> name)) return std::nullopt;
+    const fs::path dir = root / name;
+    if (!fs::is_regular_file(dir / "state.json")) return std::nullopt;
+    return dir;
+}
+
+nlohmann::json read_checkpoint_state(const fs::path & checkpoint) {
+    std::ifstream in(checkpoint / "state.json");
+    if (!in) throw Error("not a PPO checkpoint (no state.json): " + checkpoint.string());
+    try {
+        auto state = nlohmann::json::parse(in);
+        if (state.value("format", 0) != kFormat) throw Error("unknown checkpoint format in " + checkpoint.string());
+        return state;
+    } catch (const nlohmann::json::exception & e) {
+        throw Error("damaged checkpoint state " + (checkpoint / "state.json").string() + ": " + e.what());
+    }
+}
+
+TrainingCursor load_checkpoint(const fs::path & checkpoint, PpoTrainer & trainer, torch::Generator & sample_rng) {
+    const auto state = read_checkpoint_state(checkpoint);
+    const auto have = model_shape(trainer.policy().config());
+    if (state.at("model_shape") != have)
+        throw Error("checkpoint " + checkpoint.string() + " is of another model (" + state.at("model_shape").dump() +
+                    ", this run's model is " + have.dump() + ")");
+
+    auto policy = trainer.policy().shared_from_this();
+    torch_io(checkpoint / "policy.pt", "read", [&] {
+        auto holder = std::dynamic_pointer_cast<Gpt2PolicyImpl>(policy);
+        torch::serialize::InputArchive in;
+        in.load_from((checkpoint / "policy.pt").string(), trainer.policy().device());
+        holder->load(in);
+    });
+    torch_io(checkpoint / "optimizer.pt", "read", [&] { torch::load(trainer.optimizer(), (checkpoint / "optimizer.pt").string()); });
+    torch_io(checkpoint / "rng.pt", "read", [&] {
+        torch::serialize::InputArchive rng;
+        rng.load_from((checkpoint / "rng.pt").string());
+        torch::Tensor t;
+        rng.read("sample", t);
+        sample_rng.set_state(t);
+        rng.read("shuffle", t);
+        trainer.shuffle_rng().set_state(t);
+        rng.read("torch", t);
+        auto g = global_generator();
+        g.set_state(t);
+    });
+    trainer.kl_controller().set_value(state.at("kl_coef").get<double>());
+    trainer.policy().eval();
+    return TrainingCursor{state.at("step").get<int64_t>(), state.at("data_cursor").get<int64_t>()};
+}
+
+}  // namespace ragppo::rl

@@ -1,0 +1,51 @@
+// Training checkpoints of a PPO run: everything the next step depends on, so a
+// resumed run continues exactly as an uninterrupted one would.
+//
+// <root>/step-000050/  policy.pt (policy + value head), optimizer.pt (Adam
+//                      moments and step counts), rng.pt (sampling, mini-batch
+//                      shuffling and torch's global generator), state.json
+//                      (step, data cursor, KL coefficient, model shape, run settings)
+// <root>/latest        the name of the newest complete checkpoint
+//
+// Each checkpoint directory is written under a temp name and renamed into place,
+// then `latest` is replaced atomically: a kill at any moment leaves the previous
+// checkpoint whole and `latest` pointing at a complete one.
+#pragma once
+
+#include "rl/ppo_trainer.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <optional>
+
+namespace ragppo::rl {
+
+struct TrainingCursor {
+    int64_t step = 0;         // PPO steps completed
+    int64_t data_cursor = 0;  // training examples consumed (across epochs of the data)
+};
+
+// Writes the checkpoint of `cursor.step` under `root`, points `latest` at it and
+// removes all but the newest `keep` checkpoints (keep <= 0 keeps all).
+// `run_settings` is stored in state.json (the run's configuration, for resume).
+// Returns the checkpoint directory.
+std::filesystem::path save_checkpoint(const std::filesystem::path & root, PpoTrainer & trainer,
+                                      torch::Generator & sample_rng, const TrainingCursor & cursor,
+                                      const nlohmann::json & run_settings, int keep = 2);
+
+// The newest complete checkpoint under `root`, if any.
+std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path & root);
+
+// state.json of a checkpoint. Throws ragppo::Error if it is missing or unreadable.
+nlohmann::json read_checkpoint_state(const std::filesystem::path & checkpoint);
+
+// Restores the trainer (policy, value head, Adam, KL coefficient, shuffling RNG),
+// the sampling RNG and torch's global RNG from `checkpoint`; returns the cursor.
+// Throws ragppo::Error, one line, for a checkpoint of another model shape or a
+// damaged file.
+TrainingCursor load_checkpoint(const std::filesystem::path & checkpoint, PpoTrainer & trainer,
+                               torch::Generator & sample_rng);
+
+}  // namespace ragppo::rl

@@ -1,0 +1,63 @@
+// A whole PPO fine-tuning run, as `ragppo ppo` drives it: load the policy,
+// then per step draw a batch of articles, roll out summaries, score them with
+// ROUGE-1 against the references, take a PPO step, log, checkpoint. Held-out
+// ROUGE before and after, plots and an HF export at the end.
+//
+// Run directory:
+//   config.json      the settings of the run (resume reuses them)
+//   stats.jsonl      one line per step, TRL-named statistics (docs/PPO_METRICS.md)
+//   samples.jsonl    per step, each article id, response text and reward
+//   checkpoints/     see ppo_checkpoint.h
+//   training.svg     the curves (reward, KL, KL coefficient, losses, entropy)
+//   eval.json        held-out ROUGE before and after training
+//   model/           the trained policy in the Hugging Face layout
+#pragma once
+
+#include "rl/ppo_config.h"
+#include "rl/summary_data.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ragppo::rl {
+
+struct PpoRunParams {
+    PpoConfig ppo;
+    std::filesystem::path model_dir;           // HF checkpoint: config.json, weights, tokenizer files
+    std::vector<SummaryExample> train;         // the articles PPO draws from, reshuffled every pass
+    std::vector<SummaryExample> eval;          // held out: ROUGE before and after (empty = no evaluation)
+    std::filesystem::path out_dir;
+    int64_t save_every = 25;   // checkpoint every N steps (and after the last); 0 = only the last
+    int keep_checkpoints = 2;
+    int64_t log_every = 10;    // print the mean reward every N steps
+    bool resume = false;       // continue from out_dir's latest checkpoint
+    bool export_model = true;  // write out_dir/model at the end
+    bool plots = true;
+    std::string device = "cpu";  // "cpu", "cuda", "cuda:1"
+    int64_t eval_batch_size = 8;
+    bool quiet = false;          // no progress bar or log lines (tests)
+    nlohmann::json settings;     // recorded in config.json and checkpoints (the CLI's flags)
+    // The reward of a response; empty = ROUGE-1 F1 against the reference summary
+    // (the reference's reward, as `evaluate`'s rouge computes it).
+    std::function<double(const SummaryExample & example, const std::string & response)> reward;
+};
+
+struct PpoRunResult {
+    int64_t steps_done = 0;         // steps completed, including ones before a resume
+    int64_t first_step = 0;         // where this invocation started
+    bool stopped_non_finite = false;
+    std::string stop_message;       // why the run stopped early
+    double eval_before = -1, eval_after = -1;  // mean ROUGE-1 F1 on the held-out set; -1 = not run
+    std::vector<double> step_rewards;          // mean reward of each step this invocation ran
+};
+
+// Throws ragppo::Error for bad input (model, data, resume without a checkpoint,
+// a checkpoint of another model). A NaN/inf loss stops the run with
+// stopped_non_finite set; the last good checkpoint stays as it was.
+PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const std::string &)> & log = {});
+
+}  // namespace ragppo::rl
