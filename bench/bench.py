@@ -327,6 +327,98 @@ def bench_index(args) -> dict:
     return res
 
 
+# --------------------------------------------------------------------------- PPO step vs TRL
+def ppo_model(args, work: Path) -> Path:
+    """The random-weight GPT-2 both sides train, made once per (layers, seed) and kept in work/."""
+    model = work / f"model-l{args.ppo_layers}-s{args.ppo_seed}"
+    stamp = model / "bench_model.json"
+    if stamp.exists():
+        s = json.loads(stamp.read_text())
+        if s.get("n_layer") == args.ppo_layers and s.get("seed") == args.ppo_seed:
+            return model
+    log(f"making the PPO benchmark model in {model}")
+    subprocess.run([sys.executable, str(HERE / "make_ppo_model.py"), "--out", str(model), "--tokenizer-from",
+                    args.gpt2_tokenizer, "--n-layer", str(args.ppo_layers), "--seed", str(args.ppo_seed)],
+                   check=True, env=offline_env(), stdout=subprocess.DEVNULL)
+    return model
+
+
+def ppo_articles(args, model: Path, out: Path) -> list[dict]:
+    """The first --ppo-batch validation articles with at least --ppo-query-tokens tokens, as JSONL."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model / "tokenizer.json"))
+    rows = []
+    with open(args.cnn_dailymail, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if len(tok.encode(row["article"]).ids) >= args.ppo_query_tokens:
+                rows.append({"id": row["id"], "article": row["article"], "highlights": row["highlights"]})
+                if len(rows) == args.ppo_batch:
+                    break
+    if len(rows) < args.ppo_batch:
+        raise SystemExit(f"{args.cnn_dailymail}: fewer than {args.ppo_batch} articles of {args.ppo_query_tokens} tokens")
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def bench_ppo(args) -> dict:
+    """One PPO step (rollout, ROUGE-1 reward, optimisation) of ragppo and of TRL, round by round."""
+    work = Path(args.out) / "ppo-work"
+    work.mkdir(parents=True, exist_ok=True)
+    model = ppo_model(args, work)
+    data = work / "articles.jsonl"
+    rows = ppo_articles(args, model, data)
+    common = ["--model", str(model), "--data", str(data), "--query-tokens", str(args.ppo_query_tokens),
+              "--new-tokens", str(args.ppo_new_tokens), "--threads", str(args.ppo_threads),
+              "--device", args.ppo_device, "--seed", str(args.ppo_seed)]
+    workers = {
+        "ragppo": Worker("ragppo PPO", [str(Path(args.bin) / "ragppo-bench-ppo"), *common], env=offline_env()),
+        "trl": Worker("TRL PPO", [sys.executable, str(HERE / "trl_ppo_worker.py"), *common,
+                                  *(["--batched-generate"] if args.ppo_trl_batched else [])], env=offline_env()),
+    }
+    ours, ref = workers["ragppo"].info, workers["trl"].info
+    if ours["queries_fnv1a"] != ref["queries_fnv1a"]:
+        raise SystemExit("ppo: the two sides tokenised the articles differently")
+    for k in ("n_layer", "n_embd", "vocab_size", "parameters"):
+        if ours["model"][k] != ref["model"][k]:
+            raise SystemExit(f"ppo: the two sides loaded different models ({k}: {ours['model'][k]} vs {ref['model'][k]})")
+
+    names = list(workers)
+    samples: dict[str, list] = {k: [] for k in names}
+    load = {"before": loadavg()}
+    for r in range(args.ppo_rounds):
+        for k in names[r % len(names):] + names[: r % len(names)]:
+            rec = workers[k].ask("run")
+            lengths = rec["response_tokens"] + rec.get("batched_response_tokens", [])
+            if any(n != args.ppo_new_tokens for n in lengths):
+                raise SystemExit(f"ppo: {k} generated responses of {lengths} tokens, not {args.ppo_new_tokens}")
+            samples[k].append(rec)
+            extra = f", batched generate {rec['generate_batched_s']:.1f} s" if "generate_batched_s" in rec else ""
+            log(f"ppo round {r + 1}/{args.ppo_rounds} {k}: generate {rec['generate_s']:.1f} s, "
+                f"reward {rec['reward_s']:.3f} s, step {rec['step_s']:.1f} s, total {rec['total_s']:.1f} s{extra}")
+    load["after"] = loadavg()
+    for w in workers.values():
+        w.close()
+
+    def stat(k, f):
+        return summary([rec[f] if f in rec else rec["stats"][f] for rec in samples[k]])
+
+    fields = ["generate_s", "reward_s", "step_s", "total_s", "time/ppo/forward_pass", "time/ppo/optimize_step",
+              "time/ppo/total"]
+    res = {"device": args.ppo_device, "threads": args.ppo_threads, "rounds": args.ppo_rounds,
+           "batch": args.ppo_batch, "query_tokens": args.ppo_query_tokens, "new_tokens": args.ppo_new_tokens,
+           "n_layer": args.ppo_layers, "seed": args.ppo_seed, "article_ids": [r["id"] for r in rows],
+           "loadavg": load, "info": {k: w.info for k, w in workers.items()},
+           "ragppo": {f: stat("ragppo", f) for f in fields}, "trl": {f: stat("trl", f) for f in fields},
+           "samples": samples}
+    if args.ppo_trl_batched:
+        res["trl"]["generate_batched_s"] = stat("trl", "generate_batched_s")
+        # What TRL's step would take with batched generation: the same reward and PPO step.
+        res["trl"]["total_batched_s"] = summary([rec["total_s"] - rec["generate_s"] + rec["generate_batched_s"]
+                                                 for rec in samples["trl"]])
+    return res
+
+
 # --------------------------------------------------------------------------- report
 def cpu_model() -> str:
     try:
@@ -344,7 +436,8 @@ def verdict(ratio: float, goal: float) -> str:
 
 
 HNSW_P50_GOAL_MS = 5.0
-SECTIONS = ["embed", "generate", "llamaindex", "index"]
+SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo"]
+PPO_GOAL = 3.0
 
 
 def doc_llamaindex(li: dict | None) -> list[str]:
@@ -443,8 +536,69 @@ def doc_index(idx: dict | None) -> list[str]:
     return L
 
 
+def doc_ppo(ppo: dict | None) -> list[str]:
+    L = ["## One PPO step vs TRL", ""]
+    if not ppo:
+        return L + ["Not measured yet: run `bench/run.sh ppo`.", ""]
+    o, t = ppo["ragppo"], ppo["trl"]
+    io, it = ppo["info"]["ragppo"], ppo["info"]["trl"]
+    m, v = io["model"], it["versions"]
+    B, Q, N = ppo["batch"], ppo["query_tokens"], ppo["new_tokens"]
+    size = f"{m['parameters'] / 1e6:.0f}M parameters, {m['n_layer']} layers"
+    L += [f"One PPO step of the reference loop, batch {B}: {B} CNN/DailyMail validation articles (`{', '.join(i[:8] for i in ppo['article_ids'])}`…, "
+          f"the first with at least {Q} tokens) cut to {Q}-token queries, {N} new tokens each by pure ancestral "
+          f"sampling (top_k 0, top_p 1.0), reward ROUGE-1 F1 against the highlights, then the PPO update with "
+          f"{io['ppo_epochs']} PPO epochs, mini-batch {io['mini_batch_size']}, Adam at lr {io['learning_rate']:g}. "
+          f"Same model on both sides: GPT-2 ({size}, vocabulary {m['vocab_size']:,}) with random weights drawn by "
+          f"transformers (`GPT2Config()`, seed {ppo['seed']}) plus TRL's value head, saved once by "
+          "`bench/make_ppo_model.py` with GPT-2's tokenizer. Device "
+          f"`{ppo['device']}`, {ppo['threads']} threads on both sides (`torch::set_num_threads`, `torch.set_num_threads`). "
+          f"Both sides generate exactly {N} tokens per response (EOS masked until then: `min_new_tokens` on both "
+          f"sides), so they do the same work. ragppo: `ragppo-bench-ppo` (`rl::rollout` of the {B} queries "
+          "together with a KV cache, `eval::rouge1_f1`, `PpoTrainer::step`). TRL "
+          f"{v['trl']} (transformers {v['transformers']}, torch {v['torch']}): `bench/trl_ppo_worker.py`, the "
+          "notebook's loop: `ppo_trainer.generate(query)` one query at a time, `rouge_score`, `ppo_trainer.step`; "
+          f"also timed: `ppo_trainer.generate(queries, batch_size={B})` (one batched call, not used for the step). "
+          f"Both loaded and warmed up (prompt pass plus 4 tokens), then {ppo['rounds']} rounds each time one step "
+          "of each side (order alternating; each side's policy keeps training from round to round). Seconds, best / "
+          "median of the rounds; ratio = TRL / ragppo (above 1: ragppo is faster).", "",
+          "| part | ragppo | TRL | TRL / ragppo |", "| --- | ---: | ---: | ---: |"]
+
+    def row(label, a, b):
+        return (f"| {label} | {a['best']:.2f} / {a['median']:.2f} | {b['best']:.2f} / {b['median']:.2f} | "
+                f"{b['best'] / a['best']:.2f}x / {b['median'] / a['median']:.2f}x |")
+
+    L.append(row(f"generate {B} x {N} tokens (TRL: one query at a time, as the reference)", o["generate_s"], t["generate_s"]))
+    if "generate_batched_s" in t:
+        L.append(row(f"generate, TRL batched (`generate(list, batch_size={B})`)", o["generate_s"], t["generate_batched_s"]))
+    L += [row("reward: decode + ROUGE-1", o["reward_s"], t["reward_s"]),
+          row("PPO step (`PpoTrainer::step` vs `PPOTrainer.step`)", o["step_s"], t["step_s"]),
+          row("&nbsp;&nbsp;of which forward passes (time/ppo/forward_pass)", o["time/ppo/forward_pass"], t["time/ppo/forward_pass"]),
+          row("&nbsp;&nbsp;of which optimisation (time/ppo/optimize_step)", o["time/ppo/optimize_step"], t["time/ppo/optimize_step"]),
+          row("**total: generate + reward + step**", o["total_s"], t["total_s"])]
+    if "total_batched_s" in t:
+        L.append(row("total, TRL with batched generation", o["total_s"], t["total_batched_s"]))
+    L.append("")
+    L.append(f"- One PPO step, ragppo vs TRL as the reference ran it: best "
+             f"{verdict(t['total_s']['best'] / o['total_s']['best'], PPO_GOAL)}; median "
+             f"{t['total_s']['median'] / o['total_s']['median']:.2f}x")
+    if "total_batched_s" in t:
+        L.append(f"- Against TRL with batched generation: best "
+                 f"{verdict(t['total_batched_s']['best'] / o['total_s']['best'], PPO_GOAL)}; median "
+                 f"{t['total_batched_s']['median'] / o['total_s']['median']:.2f}x")
+    L += [f"- Not identical work: TRL leaves the policy in train mode after a step, so from the second round on "
+          "it generates with dropout on (the reference's behaviour); ragppo samples without dropout "
+          "(`dropout_in_rollout` off). TRL pads with EOS and attends as its defaults do; all queries have "
+          f"{Q} tokens and all responses {N}, so there is no padding on either side. Attention: "
+          f"transformers' `{it['model'].get('attn_implementation')}`.",
+          f"- Load and warm-up (s): ragppo {io['load_s']:.1f} + {io['warmup_s']:.1f}, TRL {it['load_s']:.1f} + "
+          f"{it['warmup_s']:.1f} (not in the figures above).",
+          f"- Load average during the rounds: {ppo['loadavg']['before']} -> {ppo['loadavg']['after']}", ""]
+    return L
+
+
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
-              idx: dict | None = None) -> str:
+              idx: dict | None = None, ppo: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -570,21 +724,24 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
 
     L += doc_llamaindex(li)
     L += doc_index(idx)
+    L += doc_ppo(ppo)
 
     L += ["## Reproduce", "",
           "```sh",
           "scripts/setup.sh                   # once: packages, models, build",
           "bench/run.sh                       # every section; or: bench/run.sh [BUILD_DIR] [SECTION...]",
-          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index)",
+          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo)",
           "```", "",
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
           "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
-          "`ragppo-bench-build`, `ragppo-bench-index` and `llama-bench`, runs `bench/bench.py` and rewrites this "
+          "`ragppo-bench-build`, `ragppo-bench-index`, `ragppo-bench-ppo` and `llama-bench`, runs `bench/bench.py` and rewrites this "
           "file; sections not run are kept from the last run's JSON. "
           "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
           "`BENCH_ONLY` (sections, as the arguments), `BENCH_LI_LIMIT` (recipes for the LlamaIndex section; "
           "default 0 = all), `BENCH_INDEX_ARGS` (arguments for `ragppo-bench-index`, e.g. "
-          "`--hnsw-n 20000` for a quick run), `BENCH_DOC` (the report to write; default this file), "
+          "`--hnsw-n 20000` for a quick run), `BENCH_PPO_ARGS` (options for the ppo section: `--ppo-rounds N` "
+          "(default 2), `--ppo-device cuda`, `--ppo-threads N` (default 2), `--ppo-layers N`, `--ppo-query-tokens N`, "
+          "`--ppo-new-tokens N`, `--ppo-no-trl-batched`), `BENCH_DOC` (the report to write; default this file), "
           "`BENCH_NICE` (default -15 "
           "as root: the measurements run in a scheduler autogroup of their own at that nice value, so that "
           "builds and tests of other sessions on a shared machine take less CPU from them; 0 = off).", ""]
@@ -612,6 +769,18 @@ def main() -> int:
     ap.add_argument("--recipes-json", help="recipes.json, for the LlamaIndex section")
     ap.add_argument("--li-limit", type=int, default=0, help="LlamaIndex section: first N recipes (0 = all)")
     ap.add_argument("--index-args", default="", help="extra arguments for ragppo-bench-index")
+    ap.add_argument("--cnn-dailymail", help="cnn_dailymail_validation.csv, for the ppo section")
+    ap.add_argument("--gpt2-tokenizer", help="a directory with GPT-2's vocab.json + merges.txt, for the ppo section")
+    ap.add_argument("--ppo-layers", type=int, default=12, help="ppo: GPT-2 layers (12 = GPT-2 124M)")
+    ap.add_argument("--ppo-batch", type=int, default=4, help="ppo: rollouts per step (= mini-batch)")
+    ap.add_argument("--ppo-query-tokens", type=int, default=512)
+    ap.add_argument("--ppo-new-tokens", type=int, default=128)
+    ap.add_argument("--ppo-rounds", type=int, default=2)
+    ap.add_argument("--ppo-threads", type=int, default=2, help="ppo: torch threads on both sides")
+    ap.add_argument("--ppo-device", default="cpu", help="ppo: cpu or cuda (both sides)")
+    ap.add_argument("--ppo-seed", type=int, default=0)
+    ap.add_argument("--ppo-no-trl-batched", dest="ppo_trl_batched", action="store_false",
+                    help="ppo: skip timing TRL's batched generate()")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 
@@ -639,7 +808,7 @@ def main() -> int:
             "load_start": loadavg(), "nice": os.environ.get("BENCH_NICE", "0"),
             "versions": ", ".join(f"{p} {ver(p)}" for p in ("torch", "sentence-transformers", "transformers",
                                                             "onnxruntime", "optimum", "optimum-onnx",
-                                                            "llama-index-core"))}
+                                                            "llama-index-core", "trl"))}
     # With --only, the other section of the report comes from the last run's JSON, if any.
     def previous(name):
         path = out / name
@@ -649,9 +818,12 @@ def main() -> int:
     runners = {"embed": lambda: bench_embed(args, texts_path, len(texts)),
                "generate": lambda: bench_generate(args, texts_path),
                "llamaindex": lambda: bench_llamaindex(args),
-               "index": lambda: bench_index(args)}
+               "index": lambda: bench_index(args),
+               "ppo": lambda: bench_ppo(args)}
     if "llamaindex" in (args.only or SECTIONS) and not args.recipes_json:
         raise SystemExit("the llamaindex section needs --recipes-json")
+    if "ppo" in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
+        raise SystemExit("the ppo section needs --cnn-dailymail and --gpt2-tokenizer")
     for name in SECTIONS:
         if args.only is None or name in args.only:
             results[name] = runners[name]()
@@ -660,7 +832,7 @@ def main() -> int:
             results[name] = previous(f"{name}.json")
     emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"])
+    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

@@ -6,10 +6,12 @@
 #   bench/run.sh llamaindex index           # only these sections; the others are kept from the last run
 #
 # Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
-# build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M).
+# build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M), ppo (one
+# PPO step of GPT-2 124M vs TRL's PPOTrainer; about 20 minutes per round on 2 CPU cores).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
-# arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_DOC (report to write,
+# arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_PPO_ARGS (options of bench.py's
+# ppo section, e.g. "--ppo-rounds 3 --ppo-device cuda"), BENCH_DOC (report to write,
 # default docs/BENCHMARKS.md),
 # BENCH_NICE (-15 as root, else 0): the benchmark runs in a session of its own whose
 # scheduler autogroup gets this nice value, so that other work on a shared machine
@@ -28,7 +30,7 @@ SECTIONS=(${BENCH_ONLY:-})
 BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
 for arg in "$@"; do
   case "$arg" in
-    embed|generate|llamaindex|index) SECTIONS+=("$arg") ;;
+    embed|generate|llamaindex|index|ppo) SECTIONS+=("$arg") ;;
     *) BUILD_DIR="$arg" ;;
   esac
 done
@@ -56,7 +58,15 @@ say "building the benchmark programs in $BUILD_DIR"
 export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
 cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed ragppo-bench-generate \
-  ragppo-bench-build ragppo-bench-index llama-bench
+  ragppo-bench-build ragppo-bench-index ragppo-bench-ppo llama-bench
+
+# The ppo section's tokenizer: GPT-2's vocab.json + merges.txt, written by a fixture module.
+GPT2_TOKENIZER="$BUILD_DIR/fixtures/gpt2/checkpoint"
+if [[ ( ${#SECTIONS[@]} -eq 0 || " ${SECTIONS[*]} " == *" ppo "* ) && ! -f "$GPT2_TOKENIZER/merges.txt" ]]; then
+  say "writing GPT-2's tokenizer files (fixture fx_gpt2_tokenizer)"
+  "$VENV/bin/python" "$ROOT/scripts/make_fixtures.py" --out "$BUILD_DIR/fixtures" --shared "$ROOT/../shared/data" \
+    --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" --only gpt2_tokenizer
+fi
 
 # Measure at the asked priority (set up and build at the ordinary one).
 if [[ "$BENCH_NICE" != 0 && -n "${_RAGPPO_BENCH_SESSION:-}" && -w /proc/self/autogroup ]]; then
@@ -73,5 +83,7 @@ exec "$VENV/bin/python" "$ROOT/bench/bench.py" \
   --recipes "$ROOT/../shared/data/recipes/recipenlg_sample.csv" \
   --recipes-json "$ROOT/../shared/data/recipes/recipes.json" --li-limit "${BENCH_LI_LIMIT:-0}" \
   --index-args="${BENCH_INDEX_ARGS:-}" \
+  --cnn-dailymail "$ROOT/../shared/data/cnn_dailymail/cnn_dailymail_validation.csv" --gpt2-tokenizer "$GPT2_TOKENIZER" \
+  ${BENCH_PPO_ARGS:-} \
   --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" \
   --threads "${BENCH_THREADS:-$(nproc)}" --rounds "${BENCH_ROUNDS:-3}" "${only[@]}"

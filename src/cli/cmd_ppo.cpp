@@ -104,6 +104,9 @@ void run_ppo_cmd(PpoArgs & a) {
     cfg.dataset_split = a.data.split;
 
     a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
+    // Refuse a model of another architecture or without a tokenizer before any data work.
+    (void)rl::read_gpt2_config(a.run.model_dir);
+    (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
     auto examples = load_examples(a.data);
     // The last eval_samples articles are held out: never trained on.
     const size_t held = std::min(a.eval_samples, examples.size() > 1 ? examples.size() / 2 : 0);
@@ -198,6 +201,7 @@ struct EvalArgs {
 void run_eval_cmd(EvalArgs & a) {
     set_threads(a.threads);
     const auto dir = resolve_model_dir(a.model, a.data.hub);
+    (void)rl::read_gpt2_config(dir);
     auto examples = load_examples(a.data);
     if (a.offset >= examples.size())
         throw Error("--offset " + std::to_string(a.offset) + " is past the " + std::to_string(examples.size()) + " usable rows");

@@ -16,12 +16,6 @@ bool ends_with(const std::string & s, const std::string & tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-bool is_conv1d_weight(const std::string & name) {
-    for (const char * tail : {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"})
-        if (ends_with(name, tail)) return true;
-    return false;
-}
-
 std::string shape_str(at::IntArrayRef sizes) {
     std::string s = "[";
     for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
@@ -38,6 +32,12 @@ std::optional<torch::Tensor> find_tensor(const TensorMap & tensors, const std::s
 }
 
 }  // namespace
+
+bool is_conv1d_weight(const std::string & name) {
+    for (const char * tail : {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"})
+        if (ends_with(name, tail)) return true;
+    return false;
+}
 
 void load_gpt2_weights(Gpt2PolicyImpl & policy, const TensorMap & tensors, const std::string & where) {
     torch::NoGradGuard no_grad;

@@ -27,6 +27,10 @@ Gpt2Policy load_gpt2_policy(const std::filesystem::path & dir, const Gpt2LoadOpt
 // Copies `tensors` (checkpoint names, HF layouts) into `policy`'s parameters.
 // Accepts GPT2LMHeadModel keys ("transformer.h.0...") and GPT2Model keys
 // ("h.0..."). `where` names the checkpoint in error messages.
+// True for the four projections HF implements as Conv1D (weight stored [in, out],
+// ours [out, in]): attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj.
+bool is_conv1d_weight(const std::string & name);
+
 void load_gpt2_weights(Gpt2PolicyImpl & policy, const TensorMap & tensors, const std::string & where);
 
 }  // namespace ragppo::rl

@@ -6,6 +6,7 @@
 
 #include "index/atomic_dir.h"
 #include "ragppo.h"
+#include "rl/gpt2_load.h"
 #include "rl/safetensors_writer.h"
 
 #include <nlohmann/json.hpp>
@@ -18,17 +19,6 @@ namespace fs = std::filesystem;
 namespace ragppo::rl {
 
 namespace {
-
-bool ends_with(const std::string & s, const std::string & tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-// The four GPT-2 projections that HF implements as Conv1D (weight [in, out]).
-bool is_conv1d_weight(const std::string & name) {
-    for (const char * tail : {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"})
-        if (ends_with(name, tail)) return true;
-    return false;
-}
 
 // transformers' name for a torch dtype in config.json.
 std::string hf_dtype_name(torch::Dtype dtype) {

@@ -4,6 +4,7 @@
 #include "rl/padding.h"
 #include "ragppo.h"
 
+#include <limits>
 #include <numeric>
 
 namespace ragppo::rl {
@@ -43,6 +44,12 @@ private:
     bool was_;
 };
 
+// The logits with EOS removed (-inf), as transformers' MinNewTokensLengthLogitsProcessor.
+torch::Tensor without_eos(const torch::Tensor & logits, int64_t eos_id) {
+    return logits.index_fill(-1, torch::tensor({eos_id}, torch::kInt64).to(logits.device()),
+                             -std::numeric_limits<float>::infinity());
+}
+
 }  // namespace
 
 std::vector<RolloutSequence> rollout(Gpt2PolicyImpl & policy, const std::vector<std::vector<int32_t>> & queries,
@@ -65,7 +72,10 @@ std::vector<RolloutSequence> rollout(Gpt2PolicyImpl & policy, const std::vector<
     std::vector<int64_t> active(queries.size());
     std::iota(active.begin(), active.end(), 0);
     for (int64_t step = 0;; ++step) {
-        const auto next = pick_next_tokens(logits, params.sampler, rng);
+        // Below the minimum length EOS cannot be drawn; the log-probs below stay
+        // those of the unmasked distribution.
+        const auto next = pick_next_tokens(step < params.min_new_tokens ? without_eos(logits, params.eos_id) : logits,
+                                           params.sampler, rng);
         const auto next_cpu = next.to(torch::kCPU);
         const auto tokens_of = next_cpu.accessor<int64_t, 1>();
         torch::Tensor logp_cpu;

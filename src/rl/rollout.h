@@ -14,6 +14,10 @@ namespace ragppo::rl {
 
 struct RolloutParams {
     int64_t max_new_tokens = 128;  // the reference's limit; no minimum length
+    // EOS is masked out until this many new tokens exist (transformers'
+    // min_new_tokens). 0 = no minimum, the reference's setting; the benchmark
+    // sets it to max_new_tokens so every response has the same length.
+    int64_t min_new_tokens = 0;
     SamplerParams sampler;         // default: pure ancestral sampling
     int64_t eos_id = 50256;        // GPT-2's <|endoftext|>: a sequence stops after it
     // Fills the left padding. Masked out, so its value never reaches the

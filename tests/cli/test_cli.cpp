@@ -24,7 +24,7 @@ TEST(Cli, HelpListsTheSubcommands) {
     const auto r = run_command(ragppo_cmd("--help"));
     EXPECT_EQ(r.exit_code, 0);
     for (const char * sub : {"demo", "download", "embed", "generate", "index", "ask", "compare", "eval-answers",
-                             "eval-retrieval"}) {
+                             "eval-retrieval", "ppo", "summarize-eval"}) {
         EXPECT_NE(r.out.find(sub), std::string::npos) << sub << "\n" << r.out;
         // Each subcommand's own help builds its whole option set (catches clashing flags).
         const auto sub_help = run_command(ragppo_cmd(std::string(sub) + " --help"));

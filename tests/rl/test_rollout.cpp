@@ -1,6 +1,6 @@
 // The batched rollout: greedy decoding with padding + KV cache equals decoding
 // each query alone with full forwards (and transformers' generate()), seeds
-// reproduce samples, EOS stops a sequence, the length limit sets `truncated`,
+// reproduce samples, EOS stops a sequence (not below min_new_tokens), the length limit sets `truncated`,
 // and the logits warpers behave as transformers' do.
 #include "gpt2_fixtures.h"
 #include "ragppo.h"
@@ -154,6 +154,27 @@ TEST(Rollout, TruncatedAtTheLengthLimit) {
         EXPECT_TRUE(s.truncated);
         EXPECT_EQ(s.logprobs.size(), 4u);
     }
+}
+
+TEST(Rollout, MinNewTokensKeepsEosOut) {
+    // The EOS is the token query 0's greedy decoding picks first: without a
+    // minimum, query 0 stops after one token.
+    const auto free_run = run(kQueries, greedy(6, 999));
+    const int32_t eos = free_run[0].response[0];
+    ASSERT_EQ(run(kQueries, greedy(6, eos))[0].response.size(), 1u);
+
+    auto p = greedy(6, eos);
+    p.min_new_tokens = 6;
+    const auto out = run(kQueries, p);
+    for (size_t i = 0; i < kQueries.size(); ++i) {
+        EXPECT_EQ(out[i].response.size(), 6u) << "query " << i;
+        EXPECT_TRUE(out[i].truncated) << "query " << i;
+        EXPECT_EQ(std::count(out[i].response.begin(), out[i].response.end(), eos), 0) << "query " << i;
+    }
+    // Query 0's first token is now its second most likely one, and its
+    // log-prob is still that of the unmasked distribution (below EOS's).
+    EXPECT_NE(out[0].response[0], eos);
+    EXPECT_LT(out[0].logprobs[0], free_run[0].logprobs[0]);
 }
 
 TEST(Rollout, RestoresTrainModeAndRefusesBadQueries) {
