@@ -545,7 +545,7 @@ def doc_ppo(ppo: dict | None) -> list[str]:
     m, v = io["model"], it["versions"]
     B, Q, N = ppo["batch"], ppo["query_tokens"], ppo["new_tokens"]
     size = f"{m['parameters'] / 1e6:.0f}M parameters, {m['n_layer']} layers"
-    L += [f"One PPO step of the reference loop, batch {B}: {B} CNN/DailyMail validation articles (`{', '.join(i[:8] for i in ppo['article_ids'])}`…, "
+    L += [f"One PPO step of the reference loop, batch {B}: {B} CNN/DailyMail validation articles (ids `{', '.join(i[:8] for i in ppo['article_ids'])}`, "
           f"the first with at least {Q} tokens) cut to {Q}-token queries, {N} new tokens each by pure ancestral "
           f"sampling (top_k 0, top_p 1.0), reward ROUGE-1 F1 against the highlights, then the PPO update with "
           f"{io['ppo_epochs']} PPO epochs, mini-batch {io['mini_batch_size']}, Adam at lr {io['learning_rate']:g}. "
@@ -559,13 +559,16 @@ def doc_ppo(ppo: dict | None) -> list[str]:
           f"{v['trl']} (transformers {v['transformers']}, torch {v['torch']}): `bench/trl_ppo_worker.py`, the "
           "notebook's loop: `ppo_trainer.generate(query)` one query at a time, `rouge_score`, `ppo_trainer.step`; "
           f"also timed: `ppo_trainer.generate(queries, batch_size={B})` (one batched call, not used for the step). "
-          f"Both loaded and warmed up (prompt pass plus 4 tokens), then {ppo['rounds']} rounds each time one step "
+          f"Both loaded and warmed up (prompt pass plus 4 tokens), then {ppo['rounds']} round(s), each one step "
           "of each side (order alternating; each side's policy keeps training from round to round). Seconds, best / "
           "median of the rounds; ratio = TRL / ragppo (above 1: ragppo is faster).", "",
           "| part | ragppo | TRL | TRL / ragppo |", "| --- | ---: | ---: | ---: |"]
 
+    def sec(x):
+        return f"{x:.3g}" if x >= 0.1 else f"{x:.2g}"
+
     def row(label, a, b):
-        return (f"| {label} | {a['best']:.2f} / {a['median']:.2f} | {b['best']:.2f} / {b['median']:.2f} | "
+        return (f"| {label} | {sec(a['best'])} / {sec(a['median'])} | {sec(b['best'])} / {sec(b['median'])} | "
                 f"{b['best'] / a['best']:.2f}x / {b['median'] / a['median']:.2f}x |")
 
     L.append(row(f"generate {B} x {N} tokens (TRL: one query at a time, as the reference)", o["generate_s"], t["generate_s"]))
@@ -588,9 +591,13 @@ def doc_ppo(ppo: dict | None) -> list[str]:
                  f"{t['total_batched_s']['median'] / o['total_s']['median']:.2f}x")
     L += [f"- Not identical work: TRL leaves the policy in train mode after a step, so from the second round on "
           "it generates with dropout on (the reference's behaviour); ragppo samples without dropout "
-          "(`dropout_in_rollout` off). TRL pads with EOS and attends as its defaults do; all queries have "
-          f"{Q} tokens and all responses {N}, so there is no padding on either side. Attention: "
-          f"transformers' `{it['model'].get('attn_implementation')}`.",
+          "(`dropout_in_rollout` off). All queries have "
+          f"{Q} tokens and all responses {N}, so neither side pads. TRL's attention: "
+          f"transformers' `{it['model'].get('attn_implementation')}`. TRL computes the 50k-word logits at every "
+          "position of query and response in its PPO passes, ragppo only at the response positions it needs.",
+          f"- Peak resident memory (host): ragppo {max(r['max_rss_mb'] for r in ppo['samples']['ragppo']) / 1024:.1f} GiB, "
+          f"TRL {max(r['max_rss_mb'] for r in ppo['samples']['trl']) / 1024:.1f} GiB (TRL's includes the Python "
+          "libraries it imports).",
           f"- Load and warm-up (s): ragppo {io['load_s']:.1f} + {io['warmup_s']:.1f}, TRL {it['load_s']:.1f} + "
           f"{it['warmup_s']:.1f} (not in the figures above).",
           f"- Load average during the rounds: {ppo['loadavg']['before']} -> {ppo['loadavg']['after']}", ""]
@@ -824,6 +831,8 @@ def main() -> int:
         raise SystemExit("the llamaindex section needs --recipes-json")
     if "ppo" in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
         raise SystemExit("the ppo section needs --cnn-dailymail and --gpt2-tokenizer")
+    if args.ppo_rounds < 1 or args.ppo_batch < 1:
+        raise SystemExit("--ppo-rounds and --ppo-batch must be at least 1")
     for name in SECTIONS:
         if args.only is None or name in args.only:
             results[name] = runners[name]()

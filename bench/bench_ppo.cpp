@@ -23,6 +23,7 @@
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -187,6 +188,9 @@ int main(int argc, char ** argv) try {
             reply["total_s"] = seconds_since(t_total);
             reply["response_tokens"] = lengths;
             reply["scores"] = scores;
+            rusage ru{};
+            getrusage(RUSAGE_SELF, &ru);
+            reply["max_rss_mb"] = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
             nlohmann::json ppo;
             for (const auto & [k, v] : stats)
                 if (k.rfind("time/", 0) == 0 || k == "objective/kl" || k == "ppo/loss/total") ppo[k] = v;

@@ -7,7 +7,7 @@
 #
 # Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
 # build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M), ppo (one
-# PPO step of GPT-2 124M vs TRL's PPOTrainer; about 20 minutes per round on 2 CPU cores).
+# PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
 # arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_PPO_ARGS (options of bench.py's

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 import warnings
@@ -146,6 +147,7 @@ def main() -> int:
 
         reply = {"generate_s": generate_s, "reward_s": reward_s, "step_s": step_s, "total_s": total_s,
                  "response_tokens": [len(r) for r in responses], "scores": scores,
+                 "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
                  "stats": {k: float(v) for k, v in stats.items()
                            if k.startswith("time/") or k in ("objective/kl", "ppo/loss/total")}}
         if args.batched_generate:

@@ -8,6 +8,8 @@
 #include "index/manifest.h"
 #include "index/node_store.h"
 
+#include <faiss/utils/distances.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -205,8 +207,23 @@ size_t vector_store_append(const std::string & dir, const std::vector<IndexNode>
     return added;
 }
 
+namespace {
+
+// FAISS scores fewer than distance_compute_blas_threshold (20) queries pair by
+// pair with fvec_inner_product, which Debian's FAISS 1.7.3 build computes one
+// float at a time (no SIMD); its BLAS path (one sgemm per block of the index)
+// does the same work with OpenBLAS's vector kernels. A single RAG query is the
+// common case, so every search takes the BLAS path. Process-wide, set once.
+void use_blas_for_every_search() {
+    static const bool once = (faiss::distance_compute_blas_threshold = 1, true);
+    (void)once;
+}
+
+}  // namespace
+
 std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore & s, const std::vector<float> & queries,
                                                              int k) {
+    use_blas_for_every_search();
     const size_t dim = static_cast<size_t>(s.manifest.info.dim);
     if (queries.size() % dim != 0) {
         throw Error("query vectors hold " + std::to_string(queries.size()) + " floats, not a multiple of the index's " +
