@@ -222,12 +222,10 @@ void run_eval_cmd(EvalArgs & a) {
                 a.greedy ? "greedy" : "sampled");
     std::printf("  ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f  (%.1f s)\n", r.rouge1, r.rouge2, r.rougeL, r.seconds);
     if (!a.out.empty()) {
-        nlohmann::json items = nlohmann::json::array();
-        for (const auto & it : r.items)
-            items.push_back({{"id", it.id}, {"summary", it.summary}, {"rouge1", it.rouge1}, {"rouge2", it.rouge2},
-                             {"rougeL", it.rougeL}, {"truncated", it.truncated}});
-        const nlohmann::json j = {{"model", a.model}, {"offset", a.offset}, {"n", r.items.size()}, {"rouge1", r.rouge1},
-                                  {"rouge2", r.rouge2}, {"rougeL", r.rougeL}, {"greedy", a.greedy}, {"items", items}};
+        auto j = rl::summarize_eval_json(r);
+        j["model"] = a.model;
+        j["offset"] = a.offset;
+        j["greedy"] = a.greedy;
         util::write_file_atomic(a.out, j.dump(1) + "\n");
         std::printf("written %s\n", a.out.c_str());
     }

@@ -81,15 +81,6 @@ std::string fmt(const char * f, double v) {
     return buf;
 }
 
-nlohmann::json eval_json(const SummarizeEvalResult & r) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto & it : r.items)
-        items.push_back({{"id", it.id}, {"summary", it.summary}, {"rouge1", it.rouge1}, {"rouge2", it.rouge2},
-                         {"rougeL", it.rougeL}, {"truncated", it.truncated}});
-    return {{"rouge1", r.rouge1}, {"rouge2", r.rouge2}, {"rougeL", r.rougeL}, {"n", r.items.size()},
-            {"seconds", r.seconds}, {"items", items}};
-}
-
 }  // namespace
 
 PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const std::string &)> & log_in) {
@@ -174,7 +165,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
             log("held-out evaluation before training: " + std::to_string(params.eval.size()) + " articles");
             const auto before = summarize_eval(*policy, tok, params.eval, ep);
             result.eval_before = before.rouge1;
-            eval_record["before"] = eval_json(before);
+            eval_record["before"] = summarize_eval_json(before);
             util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
             log("  ROUGE-1 " + fmt("%.4f", before.rouge1) + "  ROUGE-2 " + fmt("%.4f", before.rouge2) + "  ROUGE-L " +
                 fmt("%.4f", before.rougeL));
@@ -302,7 +293,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         log("held-out evaluation after training");
         const auto after = summarize_eval(*policy, tok, params.eval, ep);
         result.eval_after = after.rouge1;
-        eval_record["after"] = eval_json(after);
+        eval_record["after"] = summarize_eval_json(after);
         eval_record["steps"] = result.steps_done;
         util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
         log("  ROUGE-1 " + fmt("%.4f", after.rouge1) + " (before " + fmt("%.4f", result.eval_before) + ")  ROUGE-2 " +

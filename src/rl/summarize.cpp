@@ -65,4 +65,13 @@ SummarizeEvalResult summarize_eval(Gpt2PolicyImpl & policy, const text::Gpt2Toke
     return out;
 }
 
+nlohmann::json summarize_eval_json(const SummarizeEvalResult & r) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto & it : r.items)
+        items.push_back({{"id", it.id}, {"summary", it.summary}, {"rouge1", it.rouge1}, {"rouge2", it.rouge2},
+                         {"rougeL", it.rougeL}, {"truncated", it.truncated}});
+    return {{"rouge1", r.rouge1}, {"rouge2", r.rouge2}, {"rougeL", r.rougeL}, {"n", r.items.size()},
+            {"seconds", r.seconds}, {"items", items}};
+}
+
 }  // namespace ragppo::rl

@@ -8,6 +8,8 @@
 #include "rl/summary_data.h"
 #include "text/gpt2_tokenizer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -56,5 +58,10 @@ struct SummarizeEvalResult {
 SummarizeEvalResult summarize_eval(Gpt2PolicyImpl & policy, const text::Gpt2Tokenizer & tok,
                                    const std::vector<SummaryExample> & examples, const SummarizeParams & params,
                                    const std::function<void(size_t)> & on_progress = {});
+
+// The result as JSON: rouge1, rouge2, rougeL (means), n, seconds, and items
+// (id, summary, rouge1, rouge2, rougeL, truncated), as eval.json and
+// `summarize-eval -o` write it.
+nlohmann::json summarize_eval_json(const SummarizeEvalResult & result);
 
 }  // namespace ragppo::rl
