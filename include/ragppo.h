@@ -150,4 +150,25 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
 
 const char * stop_reason_name(StopReason r);
 
+// ============================================================================ system
+// What this process runs on, for `ragppo system-info` and bug reports.
+struct CpuBackendInfo {
+    std::string variant;                          // ggml CPU variant in use: "zen4", "haswell", "x64", ...
+    std::string module;                           // the module file it was loaded from
+    std::string dir;                              // folder the modules are loaded from
+    std::vector<std::string> features;            // CPU features that variant was built for (and the CPU has)
+    std::vector<std::string> extra_buffer_types;  // weight layouts it offers ("CPU_REPACK"; "AMX" only with RAGPPO_GGML_AMX)
+    std::vector<std::string> devices;             // ggml devices, "name (description)"
+};
+// Loads the backend if needed. RAGPPO_CPU_VARIANT=<name> forces a variant (error if the CPU lacks it).
+CpuBackendInfo cpu_backend_info();
+// Variant modules present in the backend folder, sorted ("haswell", "icelake", ...).
+std::vector<std::string> cpu_backend_variants();
+std::string cpu_model_name();                                            // /proc/cpuinfo "model name"
+std::vector<std::string> cpu_flags(const std::vector<std::string> & wanted);  // those of `wanted` the CPU reports
+std::string llama_cpp_version();                                         // ggml version + the pinned sdist release
+std::string libtorch_version();                                          // "2.13.0"
+std::vector<std::string> libtorch_build_info();                          // BLAS, LAPACK, oneDNN, CPU capability, threads
+std::string arrow_version();                                             // Arrow C++ (Parquet reader)
+
 }  // namespace ragppo

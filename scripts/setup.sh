@@ -111,6 +111,10 @@ fi
 if ((DO_BUILD)); then
   say "building ragppo in $BUILD_DIR"
   export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
+  # Paths under the checkout are hashed relative to it, so a clone at another path
+  # (CI's, ../fresh-check) reuses the cache instead of recompiling everything.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
   torch_dir="$("$VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')/Torch"
   pyarrow_dir="$("$VENV/bin/python" -c 'import pyarrow; print(pyarrow.get_library_dirs()[0])')"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_dir" \

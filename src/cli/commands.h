@@ -19,6 +19,10 @@ void register_ask(CLI::App & app);
 void register_compare(CLI::App & app);  // compare and eval-answers
 void register_eval_retrieval(CLI::App & app);
 void register_ppo(CLI::App & app);  // ppo and summarize-eval
+void register_system_info(CLI::App & app);
+
+// One line: versions, CPU, ggml variant, threads (the first line of a --verbose run).
+std::string system_info_line();
 
 // Flags shared by ask, compare and the evaluations: index, top-k, response mode, LLM, sampling.
 void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p);

@@ -4,12 +4,21 @@
 #include "ragppo.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 int main(int argc, char ** argv) {
     CLI::App app{"ragppo: recipe RAG and PPO summarisation in one native binary.\n"
                  "Models and datasets are Hugging Face Hub ids (org/name[@rev][:quant]) or local paths."};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("ragppo ") + RAGPPO_VERSION_STRING);
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "Print the system-info line first and llama.cpp's own log (RAGPPO_VERBOSE=1)");
+    app.fallthrough();  // --verbose may follow the subcommand too
+    app.parse_complete_callback([&verbose] {
+        if (!verbose) return;
+        std::fprintf(stderr, "%s\n", ragppo::cli::system_info_line().c_str());
+        setenv("RAGPPO_VERBOSE", "1", 1);
+    });
 
     ragppo::cli::register_demo(app);
     ragppo::cli::register_index(app);
@@ -20,6 +29,7 @@ int main(int argc, char ** argv) {
     ragppo::cli::register_download(app);
     ragppo::cli::register_embed(app);
     ragppo::cli::register_generate(app);
+    ragppo::cli::register_system_info(app);
 
     try {
         app.parse(argc, argv);

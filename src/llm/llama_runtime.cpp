@@ -1,5 +1,7 @@
 #include "llm/llama_runtime.h"
 
+#include "llm/cpu_backend.h"
+
 #include "ragppo.h"
 
 #include <cstdio>
@@ -16,7 +18,8 @@ namespace ragppo::llm {
 namespace {
 
 void log_filter(ggml_log_level level, const char * text, void *) {
-    static const bool verbose = std::getenv("RAGPPO_VERBOSE") != nullptr;
+    // Read on every line: `--verbose` turns it on after the backend has been loaded.
+    const bool verbose = std::getenv("RAGPPO_VERBOSE") != nullptr;
     if (verbose || level == GGML_LOG_LEVEL_ERROR) {
         std::fputs(text, stderr);
     }
@@ -28,6 +31,7 @@ void ensure_backend() {
     static std::once_flag once;
     std::call_once(once, [] {
         llama_log_set(log_filter, nullptr);
+        load_cpu_backend();
         llama_backend_init();
     });
 }

@@ -2,6 +2,7 @@
 #include "support/files.h"
 #include "ragppo.h"
 #include "support/mock_hub.h"
+#include "support/paths.h"
 
 #include <gtest/gtest.h>
 
@@ -385,7 +386,7 @@ TEST_F(Hub, EndpointFromHfEndpointAndCacheFromHfHome) {
 
 TEST_F(Hub, BundledDefaultsResolveOffline) {
     EXPECT_EQ(ragppo::bundled_hub_dir(), (home.path / "hub").string());
-    const std::string bundled = RAGPPO_TEST_BUNDLED_HUB;
+    const std::string bundled = ragppo::test::bundled_hub();
     if (bundled.empty() || !fs::is_directory(bundled)) GTEST_SKIP() << "no bundled hub (run scripts/setup.sh)";
     unsetenv("RAGPPO_HOME");
     EXPECT_EQ(ragppo::bundled_hub_dir(), bundled);
@@ -407,7 +408,7 @@ struct CliRun {
 
 CliRun run_cli(const std::string & args) {
     TempDir tmp;
-    const std::string cmd = std::string(RAGPPO_BIN_DIR) + "/ragppo " + args + " 2>" + (tmp.path / "err").string();
+    const std::string cmd = ragppo::test::bin("ragppo") + " " + args + " 2>" + (tmp.path / "err").string();
     CliRun r{0, "", ""};
     FILE * p = popen(cmd.c_str(), "r");
     char buf[4096];

@@ -6,6 +6,13 @@
 
 namespace ragppo::test {
 
+std::string fixture(const std::string & name) { return std::string(RAGPPO_FIXTURES_DIR) + "/" + name; }
+std::string shared_data(const std::string & rel) { return std::string(RAGPPO_SHARED_DATA_DIR) + "/" + rel; }
+std::string bin(const std::string & name) { return std::string(RAGPPO_BIN_DIR) + "/" + name; }
+std::string python() { return RAGPPO_TEST_PYTHON; }
+std::string source(const std::string & rel) { return std::string(RAGPPO_SOURCE_DIR) + "/" + rel; }
+std::string bundled_hub() { return RAGPPO_TEST_BUNDLED_HUB; }
+
 std::string make_temp_dir(const std::string & prefix) {
     std::string templ = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
     if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

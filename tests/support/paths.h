@@ -5,12 +5,16 @@
 
 namespace ragppo::test {
 
-inline std::string fixture(const std::string & name) { return std::string(RAGPPO_FIXTURES_DIR) + "/" + name; }
-inline std::string shared_data(const std::string & rel) { return std::string(RAGPPO_SHARED_DATA_DIR) + "/" + rel; }
-inline std::string bin(const std::string & name) { return std::string(RAGPPO_BIN_DIR) + "/" + name; }
+// (Defined in paths.cpp, the one file that sees the build's absolute paths, so that the
+// compile cache is shared between clones at different paths.)
+std::string fixture(const std::string & name);
+std::string shared_data(const std::string & rel);
+std::string bin(const std::string & name);
 // The build-tools venv's Python (reference libraries) and a file of the source tree (scripts/...).
-inline std::string python() { return RAGPPO_TEST_PYTHON; }
-inline std::string source(const std::string & rel) { return std::string(RAGPPO_SOURCE_DIR) + "/" + rel; }
+std::string python();
+std::string source(const std::string & rel);
+// The bundled Hub cache holding the default models.
+std::string bundled_hub();
 
 // A fresh, empty directory under the system temp dir, removed by the OS eventually.
 std::string make_temp_dir(const std::string & prefix);
