@@ -62,7 +62,10 @@ std::string hub_snapshot(const std::string & spec, const std::vector<std::string
 
 // The default embedded models (bundled Hub cache laid out by scripts/setup.sh).
 std::string default_llm_id();
+// The default embedder's Hub id: all-MiniLM-L6-v2 in BF16 where the CPU has AVX512_BF16
+// (and the bundled cache has it), else F32; RAGPPO_EMBED_DTYPE=f32|bf16 overrides.
 std::string default_embedder_id();
+std::string default_embedder_f32_id();
 std::string bundled_hub_dir();
 
 // ============================================================================ embeddings

@@ -97,15 +97,19 @@ if [[ ! -f "$MINILM_HF_DIR/model.safetensors" ]]; then
 fi
 
 emb_rev="${MINILM_SHA256:0:40}"
-if [[ ! -e "$BUNDLED_HUB/models--${DEFAULT_EMBED_REPO//\//--}/snapshots/$emb_rev/$DEFAULT_EMBED_FILE" ]]; then
-  say "converting all-MiniLM-L6-v2 to GGUF with llama.cpp's converter"
-  out="$RAGPPO_HOME/tmp-$DEFAULT_EMBED_FILE"
+convert_minilm() { # repo file outtype
+  local repo="$1" file="$2" outtype="$3"
+  [[ -e "$BUNDLED_HUB/models--${repo//\//--}/snapshots/$emb_rev/$file" ]] && return 0
+  say "converting all-MiniLM-L6-v2 to a $outtype GGUF with llama.cpp's converter"
+  local out="$RAGPPO_HOME/tmp-$file"
   PYTHONPATH="$LLAMA_DIR/gguf-py" NO_LOCAL_GGUF=1 "$VENV/bin/python" "$LLAMA_DIR/convert_hf_to_gguf.py" \
-      "$MINILM_HF_DIR" --outtype f32 --outfile "$out" >"$RAGPPO_HOME/convert.log" 2>&1 \
+      "$MINILM_HF_DIR" --outtype "$outtype" --outfile "$out" >"$RAGPPO_HOME/convert.log" 2>&1 \
       || die "GGUF conversion failed, see $RAGPPO_HOME/convert.log"
-  place_in_hub "$DEFAULT_EMBED_REPO" "$DEFAULT_EMBED_FILE" "$out" "$emb_rev"
+  place_in_hub "$repo" "$file" "$out" "$emb_rev"
   rm -f "$out"
-fi
+}
+convert_minilm "$DEFAULT_EMBED_REPO" "$DEFAULT_EMBED_FILE" f32
+convert_minilm "$DEFAULT_EMBED_BF16_REPO" "$DEFAULT_EMBED_BF16_FILE" bf16
 
 # ---------------------------------------------------------------- build
 if ((DO_BUILD)); then

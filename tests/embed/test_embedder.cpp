@@ -5,6 +5,9 @@
 #include "support/paths.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -35,8 +38,9 @@ Fixture load_fixture() {
     return f;
 }
 
-EmbedderPtr load_default(int max_tokens = 0) {
+EmbedderPtr load_default(int max_tokens = 0, const std::string & model = {}) {
     EmbedderParams p;
+    p.model = model;
     p.max_tokens = max_tokens;
     p.hub.offline = true;
     return embedder_load(p);
@@ -57,9 +61,16 @@ TEST(Embedder, TokenIdsMatchHuggingFaceTokenizer) {
     EXPECT_EQ(mismatches, 0);
 }
 
-TEST(Embedder, VectorsMatchSentenceTransformers) {
+// Both dtypes of the default embedder (BF16 is the default on AVX512_BF16 CPUs, and runs,
+// more slowly, everywhere else) keep the same bound against sentence-transformers.
+class EmbedderDtype : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Default, EmbedderDtype,
+                         ::testing::Values("ragppo/all-MiniLM-L6-v2-GGUF", "ragppo/all-MiniLM-L6-v2-BF16-GGUF"),
+                         [](const auto & info) { return info.param.find("BF16") != std::string::npos ? "BF16" : "F32"; });
+
+TEST_P(EmbedderDtype, VectorsMatchSentenceTransformers) {
     const Fixture f = load_fixture();
-    auto e = load_default(f.max_len);
+    auto e = load_default(f.max_len, GetParam());
     ASSERT_EQ(embedder_dim(*e), 384);
     EXPECT_EQ(embedder_pooling(*e), Pooling::Mean);  // all-MiniLM-L6-v2 pools by mean
     const auto v = embed_documents(*e, f.texts);
@@ -108,6 +119,17 @@ TEST(Embedder, LongTextIsTruncatedNotRejected) {
     EXPECT_EQ(ids.front(), 101);  // [CLS]
     EXPECT_EQ(ids.back(), 102);   // [SEP] kept at the end
     EXPECT_EQ(embed_documents(*e, {long_text}).size(), 384u);
+}
+
+TEST(Embedder, DefaultDtypeFollowsTheCpu) {
+    const CpuBackendInfo cpu = cpu_backend_info();
+    const bool bf16 = std::find(cpu.features.begin(), cpu.features.end(), "AVX512_BF16") != cpu.features.end();
+    EXPECT_EQ(default_embedder_id(), bf16 ? "ragppo/all-MiniLM-L6-v2-BF16-GGUF" : "ragppo/all-MiniLM-L6-v2-GGUF");
+    setenv("RAGPPO_EMBED_DTYPE", "f32", 1);
+    EXPECT_EQ(default_embedder_id(), default_embedder_f32_id());
+    setenv("RAGPPO_EMBED_DTYPE", "fp8", 1);
+    EXPECT_THROW(default_embedder_id(), Error);
+    unsetenv("RAGPPO_EMBED_DTYPE");
 }
 
 TEST(Embedder, EmptyTextListIsAnError) {

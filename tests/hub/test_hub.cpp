@@ -395,7 +395,8 @@ TEST_F(Hub, BundledDefaultsResolveOffline) {
     const auto llm = ragppo::hub_resolve_gguf(ragppo::default_llm_id(), params);
     EXPECT_EQ(llm.path, "SmolLM2-135M-Instruct.Q4_1.gguf");
     EXPECT_EQ(fs::path(llm.local).string().rfind(fs::absolute(bundled).string(), 0), 0u) << llm.local;
-    EXPECT_EQ(ragppo::hub_resolve_gguf(ragppo::default_embedder_id(), params).path, "all-MiniLM-L6-v2.f32.gguf");
+    EXPECT_EQ(ragppo::hub_resolve_gguf(ragppo::default_embedder_f32_id(), params).path, "all-MiniLM-L6-v2.f32.gguf");
+    EXPECT_EQ(ragppo::hub_resolve_gguf("ragppo/all-MiniLM-L6-v2-BF16-GGUF", params).path, "all-MiniLM-L6-v2.bf16.gguf");
     EXPECT_TRUE(dir_entries(cache.path).empty());  // read-only: nothing written to the user cache
 }
 
