@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 EMBED_GOAL_TORCH = 2.0
-EMBED_GOAL_ONNX = 1.0
+EMBED_GOAL_ONNX = 1.5
 GEN_GOAL = 0.95
 
 
@@ -430,6 +430,35 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+KERNEL_FLAGS = ["sse4_2", "avx", "f16c", "fma", "avx2", "bmi2", "avx_vnni", "avx512f", "avx512bw", "avx512vl",
+                "avx512vbmi", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16"]
+
+
+def cpu_flags() -> str:
+    """The x86 features that decide which kernels run (ggml variant, oneDNN/MKL paths)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                have = set(line.split(":", 1)[1].split())
+                return " ".join(f for f in KERNEL_FLAGS if f in have)
+    except OSError:
+        pass
+    return "unknown"
+
+
+def ggml_variant(bin_dir: str) -> str:
+    """The ggml CPU variant ragppo loads here, as `ragppo system-info` reports it."""
+    try:
+        out = subprocess.run([str(Path(bin_dir) / "ragppo"), "system-info"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    for line in out.splitlines():
+        if line.startswith("ggml variant"):
+            return line.split(None, 2)[2]
+    return "unknown"
+
+
 def verdict(ratio: float, goal: float) -> str:
     digits = 3 if abs(ratio - goal) < 0.005 else 2  # never print 0.95x next to "not met" for 0.95
     return f"{ratio:.{digits}f}x (goal >= {goal:g}x: {'met' if ratio >= goal else 'not met'})"
@@ -446,8 +475,8 @@ def doc_llamaindex(li: dict | None) -> list[str]:
         return L + ["Not measured yet: run `bench/run.sh llamaindex`.", ""]
     r, o, c = li["ragppo"], li["llamaindex"], li["ragppo_index"]
     L += [f"The first {li['recipes']} recipes of `recipes/recipes.json` ({li['nodes']} nodes on both sides), "
-          f"all-MiniLM-L6-v2 (ragppo: the f32 GGUF converted from the HF checkpoint that HuggingFaceEmbedding "
-          f"loads), texts truncated at {li['max_tokens']} tokens (sentence-transformers' limit for this model; "
+          f"all-MiniLM-L6-v2 (ragppo: its default GGUF, BF16 on CPUs with AVX512_BF16 else F32, converted from "
+          f"the HF checkpoint that HuggingFaceEmbedding loads), texts truncated at {li['max_tokens']} tokens (sentence-transformers' limit for this model; "
           "`ragppo index --max-tokens` on our side), chunks of 1,024 tokens with 200 overlap counted in the "
           f"embedder's tokens on both sides, {li['threads']} threads. Documents are the notebook's "
           "(name, ingredients, steps), the same as in the retrieval parity test. Each contender runs as a fresh "
@@ -613,6 +642,8 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
           "## Machine", "",
           f"- Date: {meta['date']}",
           f"- CPU: {meta['cpu']} ({meta['nproc']} cores visible to `nproc`)",
+          f"- CPU features (`/proc/cpuinfo`): {meta.get('cpu_flags', '?')}",
+          f"- ggml CPU variant loaded: {meta.get('ggml_variant', '?')}",
           f"- OS: {meta['os']}",
           f"- Threads used by every contender: {args.threads}",
           "- Scheduling: " + (f"the benchmark ran in its own scheduler autogroup at nice {meta['nice']} "
@@ -630,8 +661,8 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
         L += ["## Embedding throughput", "",
               f"{emb['n_texts']} recipe documents (the first rows of `recipes/recipenlg_sample.csv`, text = "
               "`title + \" \\n\\n \" + ingredients + \" \\n\\n \" + directions`, lists joined with `\", \"` and `\" \"`), "
-              f"all-MiniLM-L6-v2 (same weights: ragppo reads the f32 GGUF converted from the HF checkpoint "
-              f"that sentence-transformers loads), max length {emb['max_tokens']} tokens, "
+              f"all-MiniLM-L6-v2 (same weights: ragppo reads its default GGUF, converted from the HF checkpoint "
+              f"that sentence-transformers loads: BF16 on CPUs with AVX512_BF16, else F32), max length {emb['max_tokens']} tokens, "
               f"{emb['threads']} threads, L2-normalised output. Each contender is loaded and warmed up on "
               f"{args.warmup_texts} texts, then {emb['rounds']} rounds each time one full pass of every "
               "contender (order rotated per round); best and median pass. "
@@ -811,6 +842,7 @@ def main() -> int:
             pins[k.strip()] = v.strip()
     meta = {"llama_cpp": f"vendor/llama.cpp of llama-cpp-python {pins.get('LLAMA_CPP_PYTHON_VERSION', '?')}",
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
+            "cpu_flags": cpu_flags(), "ggml_variant": ggml_variant(args.bin),
             "nproc": os.cpu_count(), "os": f"{platform.system()} {platform.release()}",
             "load_start": loadavg(), "nice": os.environ.get("BENCH_NICE", "0"),
             "versions": ", ".join(f"{p} {ver(p)}" for p in ("torch", "sentence-transformers", "transformers",

@@ -49,7 +49,9 @@ void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p) {
                                                                 {"refine", rag::ResponseMode::Refine}};
     p.index_dir = "ragppo-index";
     cmd->add_option("-i,--index", p.index_dir, "Index directory (from `ragppo index`)")->capture_default_str();
-    cmd->add_option("-k,--similarity-top-k", p.top_k, "Nodes to retrieve (LlamaIndex: similarity_top_k)")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("-k,--similarity-top-k", p.top_k,
+                    "Nodes to retrieve, 1.." + std::to_string(kMaxRetrievalTopK) + " (LlamaIndex: similarity_top_k)")
+        ->capture_default_str()->check(int_in("-k/--similarity-top-k", 1, kMaxRetrievalTopK));
     cmd->add_option("--response-mode", p.mode, "compact (pack chunks, then refine) or refine (one chunk per call)")
         ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
     cmd->add_option("--embed-model", p.embed_model, "Embedding model (default: the one the index was built with)");
@@ -61,7 +63,7 @@ void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p) {
 void register_ask(CLI::App & app) {
     auto a = std::make_shared<AskArgs>();
     auto * cmd = app.add_subcommand("ask", "Answer a question with retrieved recipes (RAG), or the LLM alone with --vanilla");
-    cmd->add_option("question", a->question, "e.g. \"How do I make pork chop noodle soup?\"")->required();
+    cmd->add_option("question", a->question, "e.g. \"How do I make pork chop noodle soup?\"")->required()->check(not_blank("the question"));
     cmd->add_flag("--vanilla", a->vanilla, "No retrieval: the same LLM, wrapper and sampling with the bare question");
     cmd->add_flag("-s,--show-sources", a->show_sources, "Print the retrieved nodes and their scores");
     add_query_engine_options(cmd, a->p);

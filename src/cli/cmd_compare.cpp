@@ -32,8 +32,9 @@ void add_test_set_options(CLI::App * cmd, TestSet & t, bool with_run) {
         ->capture_default_str();
     cmd->add_option("--test-split", t.split, "Split of a Hub test dataset")->capture_default_str();
     cmd->add_option("--test-mapping", t.mapping, "Column mapping of the test dataset (default: detected)");
-    cmd->add_option("--sample", t.sample, "Test recipes to draw")->capture_default_str();
-    if (with_run) cmd->add_option("--run", t.run, "How many of the drawn recipes to run")->capture_default_str();
+    cmd->add_option("--sample", t.sample, "Test recipes to draw, >= 1")->capture_default_str()->check(int_in("--sample", 1, 1'000'000'000));
+    if (with_run)
+        cmd->add_option("--run", t.run, "How many of the drawn recipes to run, >= 1")->capture_default_str()->check(int_in("--run", 1, 1'000'000'000));
     cmd->add_option("--sample-seed", t.seed, "Seed of the draw")->capture_default_str();
 }
 
@@ -137,7 +138,8 @@ void register_eval_retrieval(CLI::App & app) {
     auto * cmd = app.add_subcommand("eval-retrieval", "Self-retrieval of indexed recipes by name: recall@1, recall@3, MRR");
     add_query_engine_options(cmd, a->engine);
     add_test_set_options(cmd, a->test, /*with_run=*/false);
-    cmd->add_option("--depth", a->depth, "Nodes retrieved per query for MRR")->capture_default_str();
+    cmd->add_option("--depth", a->depth, "Nodes retrieved per query for MRR, 1.." + std::to_string(kMaxRetrievalTopK))
+        ->capture_default_str()->check(int_in("--depth", 1, kMaxRetrievalTopK));
     cmd->add_option("-o,--out", a->out, "JSON file for the metrics")->capture_default_str();
     cmd->callback([a] { run_retrieval(*a); });
 }

@@ -69,8 +69,8 @@ void register_demo(CLI::App & app) {
     auto args = std::make_shared<DemoArgs>();
     auto * cmd = app.add_subcommand("demo", "Embed a few shared recipes and answer one question with the default models");
     cmd->add_option("--recipes", args->recipes, "recipes.json (title, ingredients[], instructions[])")->capture_default_str();
-    cmd->add_option("-q,--question", args->question, "The question")->capture_default_str();
-    cmd->add_option("--n-recipes", args->n_recipes, "How many recipes to embed")->capture_default_str();
+    cmd->add_option("-q,--question", args->question, "The question")->capture_default_str()->check(not_blank("the question"));
+    cmd->add_option("--n-recipes", args->n_recipes, "How many recipes to embed, >= 1")->capture_default_str()->check(int_in("--n-recipes", 1, 1'000'000));
     add_embedder_options(cmd, args->embed, /*with_hub=*/false);
     add_generator_options(cmd, args->gen, /*with_hub=*/false);
     add_hub_options(cmd, args->hub);

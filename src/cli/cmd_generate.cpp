@@ -36,7 +36,7 @@ void run(const GenerateArgs & a) {
 void register_generate(CLI::App & app) {
     auto args = std::make_shared<GenerateArgs>();
     auto * cmd = app.add_subcommand("generate", "Generate a reply with a GGUF LLM, streamed to the terminal");
-    cmd->add_option("prompt", args->prompt, "The user prompt")->required();
+    cmd->add_option("prompt", args->prompt, "The user prompt")->required()->check(not_blank("the prompt"));
     cmd->add_flag("--show-prompt", args->show_prompt, "Print the formatted prompt to stderr first");
     add_generator_options(cmd, args->params);
     add_sampling_options(cmd, args->sampling);

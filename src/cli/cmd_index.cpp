@@ -56,13 +56,19 @@ void register_index(CLI::App & app) {
     cmd->add_option("--split", a->p.split, "Split of a Hub dataset")->capture_default_str();
     cmd->add_option("--mapping", a->p.mapping,
                     "Column mapping, e.g. 'preset=recipenlg' or 'name=title,steps=directions' (default: detected)");
-    cmd->add_option("--limit", a->p.limit, "Index at most this many recipes (0 = all)")->capture_default_str();
-    cmd->add_option("-o,--index", a->p.out_dir, "Index directory to write")->capture_default_str();
-    cmd->add_flag("--append", a->p.append, "Add new recipes to an existing index instead of replacing it");
-    cmd->add_option("--chunk-size", a->p.chunk_size, "Chunk size in embedding tokens")->capture_default_str();
-    cmd->add_option("--chunk-overlap", a->p.chunk_overlap, "Overlap between chunks in tokens")->capture_default_str();
+    cmd->add_option("--limit", a->p.limit, "Index at most this many recipes (0 = all)")
+        ->capture_default_str()->check(int_in("--limit", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("-o,--index", a->p.out_dir,
+                    "Index directory to write: a new or empty directory, or an existing index (replaced, or extended with "
+                    "--append); anything else is refused")
+        ->capture_default_str()->check(not_blank("the index directory (-o)"));
+    cmd->add_flag("--append", a->p.append, "Add new recipes to an existing index instead of replacing it (the index must exist)");
+    cmd->add_option("--chunk-size", a->p.chunk_size, "Chunk size in embedding tokens")
+        ->capture_default_str()->check(int_in("--chunk-size", 1, 1 << 20));
+    cmd->add_option("--chunk-overlap", a->p.chunk_overlap, "Overlap between chunks in tokens (less than the chunk size)")
+        ->capture_default_str()->check(int_in("--chunk-overlap", 0, 1 << 20));
     cmd->add_flag("--hnsw", a->hnsw, "Approximate HNSW index (large corpora) instead of exact search");
-    cmd->add_option("-t,--threads", a->threads, "CPU threads; 0 = all");
+    cmd->add_option("-t,--threads", a->threads, "CPU threads; 0 = all")->check(int_in("--threads", 0, 4096));
     add_embedder_options(cmd, a->p.embed);
     cmd->get_option("--query-instruction")->each([a](const std::string &) { a->query_instruction_set = true; });
     cmd->callback([a] { run(*a); });

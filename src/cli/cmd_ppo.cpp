@@ -5,7 +5,10 @@
 #include "cli/options.h"
 #include "data/dataset_files.h"
 #include "rl/gpt2_load.h"
+#include "rl/ppo_checkpoint.h"
+#include "rl/ppo_config_json.h"
 #include "rl/ppo_run.h"
+#include "rl/run_dir.h"
 #include "rl/summarize.h"
 #include "util/atomic_file.h"
 #include "util/progress.h"
@@ -40,7 +43,8 @@ void add_data_options(CLI::App * cmd, DataArgs & d) {
     cmd->add_option("--article-column", d.columns.article, "Column with the article")->capture_default_str();
     cmd->add_option("--summary-column", d.columns.summary, "Column with the reference summary")->capture_default_str();
     cmd->add_option("--id-column", d.columns.id, "Column with an id (optional)")->capture_default_str();
-    cmd->add_option("--limit", d.limit, "Use only the first N usable rows (0 = all)")->capture_default_str();
+    cmd->add_option("--limit", d.limit, "Use only the first N usable rows (0 = all)")
+        ->capture_default_str()->check(int_in("--limit", 0, std::numeric_limits<long long>::max()));
 }
 
 std::vector<rl::SummaryExample> load_examples(DataArgs & d) {
@@ -80,12 +84,103 @@ struct PpoArgs {
     bool random_value_head = false;
     bool reference = false;
     bool no_export = false, no_plots = false;
+    bool overwrite = false;
     size_t eval_samples = 20;
     int threads = 0;
     std::string out = "runs/ppo";
 };
 
-void run_ppo_cmd(PpoArgs & a) {
+using nlohmann::json;
+
+// A resumed run stays the run it was: a setting it saved replaces the default, and a
+// flag given explicitly that says otherwise is refused, naming the flag.
+template <class T>
+void restore(const CLI::App & cmd, const char * flag, const json & saved, const char * key, T & value) {
+    if (!saved.contains(key)) return;  // a run saved before this setting was recorded
+    const T was = saved.at(key).get<T>();
+    if (cmd.count(flag) > 0 && !(value == was)) {
+        throw Error(std::string(flag) + " " + json(value).dump() + " contradicts the resumed run's " + json(was).dump() +
+                    ": drop the flag, or start a new run (another -o, or --overwrite)");
+    }
+    value = was;
+}
+
+// The flags that set PPO settings, and the settings' names in config.json (TRL's).
+// A resumed run takes its settings from its checkpoint (run_ppo); these flags must agree.
+constexpr std::pair<const char *, const char *> kPpoFlags[] = {
+    {"--query-max-tokens", "query_max_tokens"}, {"--max-new-tokens", "max_new_tokens"}, {"--top-k", "top_k"},
+    {"--top-p", "top_p"}, {"--temperature", "temperature"}, {"--lr", "learning_rate"}, {"--batch-size", "batch_size"},
+    {"--mini-batch-size", "mini_batch_size"}, {"--ppo-epochs", "ppo_epochs"}, {"--seed", "seed"},
+    {"--fixed-kl", "adap_kl_ctrl"}, {"--init-kl-coef", "init_kl_coef"}, {"--kl-target", "target"},
+    {"--kl-horizon", "horizon"}, {"--kl-penalty", "kl_penalty"}, {"--max-grad-norm", "max_grad_norm"},
+    {"--gamma", "gamma"}, {"--lam", "lam"}, {"--whiten-rewards", "whiten_rewards"}, {"--cliprange", "cliprange"},
+    {"--cliprange-value", "cliprange_value"}, {"--vf-coef", "vf_coef"}, {"--ratio-threshold", "ratio_threshold"},
+    {"--random-value-head", "value_head_zero_init"}, {"--reference", "value_head_zero_init"},
+    {"--dropout-in-rollout", "dropout_in_rollout"}, {"--reference", "dropout_in_rollout"},
+    {"--dropout-in-ppo", "dropout_in_ppo"}, {"--pad-is-eos", "pad_is_eos"}, {"--reference", "pad_is_eos"},
+    {"--pad-queries-to-max", "pad_queries_to_max"}, {"--reference", "pad_queries_to_max"},
+    {"--score-on-padded-end", "score_on_padded_end"}, {"--reference", "score_on_padded_end"},
+    {"--step-skipped-minibatches", "step_optimizer_on_skipped_minibatch"},
+    {"--reference", "step_optimizer_on_skipped_minibatch"},
+};
+
+// The run settings of the latest checkpoint in `out` (what --resume continues).
+json saved_run(const std::string & out) {
+    const auto ckpt = rl::latest_checkpoint(fs::path(out) / "checkpoints");
+    if (!ckpt) throw Error("--resume: no checkpoint in " + (fs::path(out) / "checkpoints").string());
+    const auto state = rl::read_checkpoint_state(*ckpt);
+    if (!state.contains("run") || !state.at("run").is_object()) throw Error("checkpoint " + ckpt->string() + " lacks its run settings");
+    return state.at("run");
+}
+
+// Every setting that defines the run (model, data, held-out set, checkpointing) from the
+// saved run, before any of them is used; contradicting flags are refused.
+void restore_cli_settings(PpoArgs & a, const CLI::App & cmd, const json & run) {
+    const json cli = run.value("cli", json::object());
+    restore(cmd, "--model", cli, "model", a.model);
+    restore(cmd, "--dataset", cli, "dataset", a.data.dataset);
+    restore(cmd, "--config", cli, "config", a.data.config);
+    restore(cmd, "--split", cli, "split", a.data.split);
+    restore(cmd, "--limit", cli, "limit", a.data.limit);
+    restore(cmd, "--article-column", cli, "article_column", a.data.columns.article);
+    restore(cmd, "--summary-column", cli, "summary_column", a.data.columns.summary);
+    restore(cmd, "--id-column", cli, "id_column", a.data.columns.id);
+    if (cli.contains("eval_samples_requested")) {
+        restore(cmd, "--eval-samples", cli, "eval_samples_requested", a.eval_samples);
+    } else if (cli.contains("eval_samples") && cmd.count("--eval-samples") == 0) {
+        a.eval_samples = cli.at("eval_samples").get<size_t>();  // older runs recorded only the held-out count
+    }
+    restore(cmd, "--save-every", cli, "save_every", a.run.save_every);
+    restore(cmd, "--keep-checkpoints", cli, "keep_checkpoints", a.run.keep_checkpoints);
+    // --steps may grow; without it the run goes to the end it was started for.
+    if (cmd.count("--steps") == 0 && run.contains("ppo")) a.run.ppo.steps = run.at("ppo").value("steps", a.run.ppo.steps);
+}
+
+void check_ppo_flags_agree(const CLI::App & cmd, const rl::PpoConfig & cfg, const json & run) {
+    if (!run.contains("ppo")) return;
+    const json given = rl::ppo_config_to_json(cfg);
+    const json & saved = run.at("ppo");
+    for (const auto & [flag, key] : kPpoFlags) {
+        if (cmd.count(flag) == 0 || !saved.contains(key) || given.at(key) == saved.at(key)) continue;
+        throw Error(std::string(flag) + " contradicts the resumed run (" + key + " " + given.at(key).dump() + ", the run has " +
+                    saved.at(key).dump() + "): drop the flag, or start a new run (another -o, or --overwrite)");
+    }
+}
+
+void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
+    // Whose directory is it: refused before any model or data is read (nothing is touched).
+    rl::check_run_dir(a.out, a.run.resume, a.overwrite);
+    // An existing directory is locked now, so a second writer fails before any loading.
+    if (fs::is_directory(a.out)) a.run.run_lock = std::make_shared<util::FileLock>(rl::lock_run_dir(a.out));
+    json saved;
+    if (a.run.resume) {
+        saved = saved_run(a.out);
+        restore_cli_settings(a, cmd, saved);
+    }
+    if (a.run.ppo.batch_size % a.run.ppo.mini_batch_size != 0) {
+        throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " must be a multiple of --mini-batch-size " +
+                    std::to_string(a.run.ppo.mini_batch_size));
+    }
     set_threads(a.threads);
     auto & cfg = a.run.ppo;
     const auto kl = rl::parse_kl_estimator(a.kl_penalty);
@@ -102,6 +197,14 @@ void run_ppo_cmd(PpoArgs & a) {
     cfg.dataset = a.data.dataset;
     cfg.dataset_config = a.data.config;
     cfg.dataset_split = a.data.split;
+    if (a.run.resume) {
+        check_ppo_flags_agree(cmd, cfg, saved);
+        // The run's own settings from here on (run_ppo takes them from the checkpoint too).
+        const int64_t steps = cfg.steps;
+        if (saved.contains("ppo")) cfg = rl::ppo_config_from_json(saved.at("ppo"));
+        cfg.steps = steps;
+    }
+    a.run.overwrite = a.overwrite;
 
     a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
     // Refuse a model of another architecture or without a tokenizer before any data work.
@@ -116,8 +219,12 @@ void run_ppo_cmd(PpoArgs & a) {
     a.run.out_dir = a.out;
     a.run.export_model = !a.no_export;
     a.run.plots = !a.no_plots;
+    // Everything --resume restores (restore_cli_settings).
     a.run.settings = {{"model", a.model}, {"dataset", a.data.dataset}, {"config", a.data.config},
-                      {"split", a.data.split}, {"limit", a.data.limit}, {"eval_samples", held}};
+                      {"split", a.data.split}, {"limit", a.data.limit}, {"eval_samples", held},
+                      {"eval_samples_requested", a.eval_samples}, {"save_every", a.run.save_every},
+                      {"keep_checkpoints", a.run.keep_checkpoints}, {"article_column", a.data.columns.article},
+                      {"summary_column", a.data.columns.summary}, {"id_column", a.data.columns.id}};
     std::fprintf(stderr, "PPO: %zu training articles, %zu held out; %lld steps of %lld; run directory %s\n",
                  a.run.train.size(), a.run.eval.size(), static_cast<long long>(cfg.steps),
                  static_cast<long long>(cfg.batch_size), a.out.c_str());
@@ -137,40 +244,64 @@ void register_ppo_cmd(CLI::App & app) {
     add_data_options(cmd, a->data);
     cmd->add_option("--eval-samples", a->eval_samples,
                     "Hold out the last N articles; ROUGE on them before and after training (0 = none)")
-        ->capture_default_str();
-    cmd->add_option("-o,--out", a->out, "Run directory (stats, checkpoints, plots, model)")->capture_default_str();
-    cmd->add_option("--steps", c.steps, "PPO steps")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--batch-size", c.batch_size, "Rollouts per PPO step")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--mini-batch-size", c.mini_batch_size, "Rollouts per optimiser step")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--ppo-epochs", c.ppo_epochs, "Passes over each batch")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--lr,--learning-rate", c.learning_rate, "Adam learning rate")->capture_default_str();
-    cmd->add_option("--max-grad-norm", a->max_grad_norm, "Clip the gradient norm (0 = off, TRL's default)")->capture_default_str();
-    cmd->add_option("--query-max-tokens", c.query_max_tokens, "Articles are cut to this many tokens")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("-n,--max-new-tokens", c.max_new_tokens, "Longest summary in tokens")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--temperature", c.temperature, "Rollout sampling temperature")->capture_default_str();
-    cmd->add_option("--top-k", c.top_k, "Rollout top-k (0 = off: pure sampling)")->capture_default_str();
-    cmd->add_option("--top-p", c.top_p, "Rollout top-p (1 = off)")->capture_default_str();
-    cmd->add_option("--init-kl-coef", c.init_kl_coef, "Initial KL penalty coefficient")->capture_default_str();
-    cmd->add_option("--kl-target", c.kl_target, "Target KL of the adaptive controller")->capture_default_str();
-    cmd->add_option("--kl-horizon", c.kl_horizon, "Horizon of the adaptive controller")->capture_default_str();
+        ->capture_default_str()->check(int_in("--eval-samples", 0, 1'000'000));
+    cmd->add_option("-o,--out", a->out,
+                    "Run directory (stats, checkpoints, plots, model): new, empty, or this run with --resume / --overwrite")
+        ->capture_default_str()->check(not_blank("the run directory (-o)"));
+    const std::string batch_cap = std::to_string(kMaxPpoBatch);
+    cmd->add_option("--steps", c.steps, "PPO steps, >= 1")->capture_default_str()->check(int_in("--steps", 1, kMaxPpoSteps));
+    cmd->add_option("--batch-size", c.batch_size, "Rollouts per PPO step, 1.." + batch_cap)
+        ->capture_default_str()->check(int_in("--batch-size", 1, kMaxPpoBatch));
+    cmd->add_option("--mini-batch-size", c.mini_batch_size, "Rollouts per optimiser step, 1.." + batch_cap + ", dividing --batch-size")
+        ->capture_default_str()->check(int_in("--mini-batch-size", 1, kMaxPpoBatch));
+    cmd->add_option("--ppo-epochs", c.ppo_epochs, "Passes over each batch, 1..1000")->capture_default_str()->check(int_in("--ppo-epochs", 1, 1000));
+    cmd->add_option("--lr,--learning-rate", c.learning_rate, "Adam learning rate, > 0")
+        ->capture_default_str()->check(real_in("--lr", 0, HUGE_VAL, /*lo_open=*/true));
+    cmd->add_option("--max-grad-norm", a->max_grad_norm, "Clip the gradient norm (0 = off, TRL's default)")
+        ->capture_default_str()->check(real_in("--max-grad-norm", 0, HUGE_VAL));
+    cmd->add_option("--query-max-tokens", c.query_max_tokens, "Articles are cut to this many tokens, >= 1")
+        ->capture_default_str()->check(int_in("--query-max-tokens", 1, 1 << 20));
+    cmd->add_option("-n,--max-new-tokens", c.max_new_tokens, "Longest summary in tokens, >= 1")
+        ->capture_default_str()->check(int_in("-n/--max-new-tokens", 1, 1 << 20));
+    cmd->add_option("--temperature", c.temperature, "Rollout sampling temperature, finite and >= 0 (0 = greedy)")
+        ->capture_default_str()->check(real_in("--temperature", 0, HUGE_VAL));
+    cmd->add_option("--top-k", c.top_k, "Rollout top-k, >= 0 (0 = off: pure sampling)")
+        ->capture_default_str()->check(int_in("--top-k", 0, std::numeric_limits<int32_t>::max()));
+    cmd->add_option("--top-p", c.top_p, "Rollout top-p, in (0, 1] (1 = off)")
+        ->capture_default_str()->check(real_in("--top-p", 0, 1, /*lo_open=*/true));
+    cmd->add_option("--init-kl-coef", c.init_kl_coef, "Initial KL penalty coefficient, >= 0")
+        ->capture_default_str()->check(real_in("--init-kl-coef", 0, HUGE_VAL));
+    cmd->add_option("--kl-target", c.kl_target, "Target KL of the adaptive controller, > 0")
+        ->capture_default_str()->check(real_in("--kl-target", 0, HUGE_VAL, true));
+    cmd->add_option("--kl-horizon", c.kl_horizon, "Horizon of the adaptive controller, > 0")
+        ->capture_default_str()->check(real_in("--kl-horizon", 0, HUGE_VAL, true));
     cmd->add_flag("--fixed-kl", a->fixed_kl, "Keep the KL coefficient fixed");
     cmd->add_option("--kl-penalty", a->kl_penalty, "KL estimator: kl (k1), abs, mse, full, k3 (never negative)")->capture_default_str();
-    cmd->add_option("--cliprange", c.cliprange, "Policy ratio clip")->capture_default_str();
-    cmd->add_option("--cliprange-value", c.cliprange_value, "Value prediction clip")->capture_default_str();
-    cmd->add_option("--vf-coef", c.vf_coef, "Value loss weight")->capture_default_str();
-    cmd->add_option("--ratio-threshold", c.ratio_threshold, "Skip a mini-batch whose mean ratio exceeds this")->capture_default_str();
+    cmd->add_option("--cliprange", c.cliprange, "Policy ratio clip, > 0")->capture_default_str()->check(real_in("--cliprange", 0, HUGE_VAL, true));
+    cmd->add_option("--cliprange-value", c.cliprange_value, "Value prediction clip, > 0")
+        ->capture_default_str()->check(real_in("--cliprange-value", 0, HUGE_VAL, true));
+    cmd->add_option("--vf-coef", c.vf_coef, "Value loss weight, >= 0")->capture_default_str()->check(real_in("--vf-coef", 0, HUGE_VAL));
+    cmd->add_option("--ratio-threshold", c.ratio_threshold, "Skip a mini-batch whose mean ratio exceeds this, > 0")
+        ->capture_default_str()->check(real_in("--ratio-threshold", 0, HUGE_VAL, true));
     cmd->add_flag("--whiten-rewards", c.whiten_rewards, "Whiten the rewards before GAE");
-    cmd->add_option("--gamma", c.gamma, "GAE discount")->capture_default_str();
-    cmd->add_option("--lam", c.lam, "GAE lambda")->capture_default_str();
-    cmd->add_option("--seed", c.seed, "Random seed (data order, sampling, shuffling, value head)")->capture_default_str();
-    cmd->add_option("--save-every", a->run.save_every, "Checkpoint every N steps (0 = only at the end)")->capture_default_str();
-    cmd->add_option("--keep-checkpoints", a->run.keep_checkpoints, "Checkpoints kept")->capture_default_str();
-    cmd->add_option("--log-every", a->run.log_every, "Print the mean reward every N steps")->capture_default_str();
-    cmd->add_flag("--resume", a->run.resume, "Continue the run in --out from its latest checkpoint (its settings; --steps may grow)");
+    cmd->add_option("--gamma", c.gamma, "GAE discount, in [0, 1]")->capture_default_str()->check(real_in("--gamma", 0, 1));
+    cmd->add_option("--lam", c.lam, "GAE lambda, in [0, 1]")->capture_default_str()->check(real_in("--lam", 0, 1));
+    cmd->add_option("--seed", c.seed, "Random seed (data order, sampling, shuffling, value head)")
+        ->capture_default_str()->check(int_in("--seed", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("--save-every", a->run.save_every, "Checkpoint every N steps, >= 0 (0 = only at the end)")
+        ->capture_default_str()->check(int_in("--save-every", 0, kMaxPpoSteps));
+    cmd->add_option("--keep-checkpoints", a->run.keep_checkpoints, "Checkpoints kept, >= 1")
+        ->capture_default_str()->check(int_in("--keep-checkpoints", 1, 1'000'000));
+    cmd->add_option("--log-every", a->run.log_every, "Print the mean reward every N steps (0 = never)")
+        ->capture_default_str()->check(int_in("--log-every", 0, kMaxPpoSteps));
+    cmd->add_flag("--resume", a->run.resume,
+                  "Continue the run in --out from its latest checkpoint, with its settings (--steps may grow; other "
+                  "flags that contradict the run are refused)");
+    cmd->add_flag("--overwrite", a->overwrite, "Replace the run in --out with a fresh one (its stats, checkpoints, model)");
     cmd->add_flag("--no-export", a->no_export, "Do not write the trained model in the HF layout");
     cmd->add_flag("--no-plots", a->no_plots, "Do not write training.svg");
     cmd->add_option("--device", a->run.device, "cpu or cuda[:N]")->capture_default_str();
-    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default");
+    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default")->check(int_in("--threads", 0, 4096));
     auto * ref = cmd->add_option_group("reference behaviour", "Reproduce the reference notebook's weaknesses (off by default)");
     ref->add_flag("--reference", a->reference, "All of the switches below");
     ref->add_flag("--dropout-in-rollout", c.dropout_in_rollout, "Sample rollouts with dropout on (from the second step)");
@@ -182,7 +313,7 @@ void register_ppo_cmd(CLI::App & app) {
     ref->add_flag("--step-skipped-minibatches", c.step_optimizer_on_skipped_minibatch,
                   "Run Adam on mini-batches skipped by the ratio threshold (their loss is zero)");
     add_hub_options(cmd, a->data.hub);
-    cmd->callback([a] { run_ppo_cmd(*a); });
+    cmd->callback([a, cmd] { run_ppo_cmd(*a, *cmd); });
 }
 
 // ---------------------------------------------------------------- summarize-eval
@@ -237,17 +368,23 @@ void register_summarize_eval(CLI::App & app) {
     auto * cmd = app.add_subcommand("summarize-eval", "Mean ROUGE-1/2/L of a GPT-2 summariser on a slice of articles");
     cmd->add_option("-m,--model", a->model, "GPT-2 checkpoint: local HF directory (e.g. <run>/model) or Hub id")->capture_default_str();
     add_data_options(cmd, a->data);
-    cmd->add_option("--offset", a->offset, "First row of the slice")->capture_default_str();
-    cmd->add_option("--count", a->count, "Rows in the slice (0 = to the end)")->capture_default_str();
-    cmd->add_option("--query-max-tokens", a->p.query_max_tokens, "Articles are cut to this many tokens")->capture_default_str();
-    cmd->add_option("-n,--max-new-tokens", a->p.rollout.max_new_tokens, "Longest summary in tokens")->capture_default_str();
+    cmd->add_option("--offset", a->offset, "First row of the slice")
+        ->capture_default_str()->check(int_in("--offset", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("--count", a->count, "Rows in the slice (0 = to the end)")
+        ->capture_default_str()->check(int_in("--count", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("--query-max-tokens", a->p.query_max_tokens, "Articles are cut to this many tokens, >= 1")
+        ->capture_default_str()->check(int_in("--query-max-tokens", 1, 1 << 20));
+    cmd->add_option("-n,--max-new-tokens", a->p.rollout.max_new_tokens, "Longest summary in tokens, >= 1")
+        ->capture_default_str()->check(int_in("-n/--max-new-tokens", 1, 1 << 20));
     cmd->add_flag("--greedy", a->greedy, "Greedy decoding (default: pure sampling, as the PPO rollouts)");
-    cmd->add_option("--seed", a->p.seed, "Sampling seed")->capture_default_str();
-    cmd->add_option("--batch-size", a->p.batch_size, "Articles summarised together")->capture_default_str();
+    cmd->add_option("--seed", a->p.seed, "Sampling seed")
+        ->capture_default_str()->check(int_in("--seed", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("--batch-size", a->p.batch_size, "Articles summarised together, 1.." + std::to_string(kMaxPpoBatch))
+        ->capture_default_str()->check(int_in("--batch-size", 1, kMaxPpoBatch));
     cmd->add_flag("--stem", a->stem, "Porter-stem tokens before ROUGE");
     cmd->add_option("-o,--out", a->out, "Write per-article results as JSON");
     cmd->add_option("--device", a->device, "cpu or cuda[:N]")->capture_default_str();
-    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default");
+    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default")->check(int_in("--threads", 0, 4096));
     add_hub_options(cmd, a->data.hub);
     cmd->callback([a] { run_eval_cmd(*a); });
 }

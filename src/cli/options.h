@@ -1,6 +1,7 @@
 // Option groups several subcommands share, so flags read the same everywhere.
 #pragma once
 
+#include "cli/checks.h"
 #include "ragppo.h"
 
 #include <CLI/CLI.hpp>
@@ -17,11 +18,16 @@ inline void add_hub_options(CLI::App * cmd, HubParams & hub) {
 }
 
 inline void add_sampling_options(CLI::App * cmd, SamplingParams & s) {
-    cmd->add_option("--temperature", s.temperature, "Sampling temperature; 0 = greedy")->capture_default_str();
-    cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens; 0 = off")->capture_default_str();
-    cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass; 1 = off")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--seed", s.seed, "Random seed (same seed, same output on the same machine)")->capture_default_str();
-    cmd->add_option("-n,--max-new-tokens", s.max_new_tokens, "Most tokens to generate")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--temperature", s.temperature, "Sampling temperature, finite and >= 0; 0 = greedy")
+        ->capture_default_str()->check(real_in("--temperature", 0, HUGE_VAL));
+    cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens, >= 0; 0 = off")
+        ->capture_default_str()->check(int_in("--top-k", 0, std::numeric_limits<int>::max()));
+    cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass, in (0, 1]; 1 = off")
+        ->capture_default_str()->check(real_in("--top-p", 0.0, 1.0, /*lo_open=*/true));
+    cmd->add_option("--seed", s.seed, "Random seed (same seed, same output on the same machine)")
+        ->capture_default_str()->check(int_in("--seed", 0, std::numeric_limits<uint32_t>::max()));
+    cmd->add_option("-n,--max-new-tokens", s.max_new_tokens, "Most tokens to generate, >= 1")
+        ->capture_default_str()->check(int_in("-n/--max-new-tokens", 1, kMaxNewTokens));
 }
 
 inline void add_generator_options(CLI::App * cmd, GeneratorParams & g, bool with_hub = true) {
@@ -31,8 +37,8 @@ inline void add_generator_options(CLI::App * cmd, GeneratorParams & g, bool with
     cmd->add_option("--format", g.format,
                     "Prompt format: auto (phi3 for Phi-3 models, else the GGUF's template), template, phi3 (the reference wrapper), raw")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))->capture_default_str();
-    cmd->add_option("--n-ctx", g.n_ctx, "Context window in tokens")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("-t,--threads", g.n_threads, "CPU threads; 0 = all")->capture_default_str();
+    cmd->add_option("--n-ctx", g.n_ctx, "Context window in tokens")->capture_default_str()->check(int_in("--n-ctx", 1, 1 << 24));
+    cmd->add_option("-t,--threads", g.n_threads, "CPU threads; 0 = all")->capture_default_str()->check(int_in("--threads", 0, 4096));
     if (with_hub) add_hub_options(cmd, g.hub);
 }
 
@@ -45,7 +51,8 @@ inline void add_embedder_options(CLI::App * cmd, EmbedderParams & e, bool with_h
         ->transform(CLI::CheckedTransformer(poolings, CLI::ignore_case));
     cmd->add_option("--query-instruction", e.query_instruction,
                     "Prefix for queries only (BGE: 'Represent this question for searching relevant passages: ')");
-    cmd->add_option("--max-tokens", e.max_tokens, "Truncate texts to this many tokens; 0 = the model's limit");
+    cmd->add_option("--max-tokens", e.max_tokens, "Truncate texts to this many tokens; 0 = the model's limit")
+        ->check(int_in("--max-tokens", 0, 1 << 24));
     if (with_hub) add_hub_options(cmd, e.hub);
 }
 

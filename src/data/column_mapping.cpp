@@ -1,5 +1,6 @@
 #include "data/column_mapping.h"
 #include "ragppo.h"
+#include "util/message_list.h"
 
 #include <algorithm>
 #include <cctype>
@@ -33,8 +34,7 @@ std::vector<std::pair<const char *, FieldSpec ColumnMapping::*>> fields() {
 }
 
 std::string list_columns(const std::vector<std::string> & columns) {
-    std::string out;
-    for (const auto & c : columns) out += (out.empty() ? "" : ", ") + c;
+    const std::string out = util::list_for_message(columns);
     return out.empty() ? "none" : out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "data/parquet_cell.h"
 #include "ragppo.h"
+#include "util/message_list.h"
 
 #include <arrow/buffer.h>
 #include <arrow/io/file.h>
@@ -29,11 +30,7 @@ std::string one_line(std::string s) {
     return s;
 }
 
-std::string join(const std::vector<std::string> & v) {
-    std::string out;
-    for (const auto & x : v) out += (out.empty() ? "" : ", ") + x;
-    return out;
-}
+std::string join(const std::vector<std::string> & v) { return util::list_for_message(v); }
 
 Error read_error(const std::string & what, const std::string & why) {
     return Error("cannot read parquet file " + what + ": " + one_line(why));

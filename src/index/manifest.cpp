@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace ragppo::index {
@@ -42,6 +44,52 @@ template <class T> T get(const json & j, const std::string & dotted, const std::
     } catch (const json::exception &) {
         throw Error(where + ": '" + dotted + "' has the wrong type");
     }
+}
+
+// A whole number in [lo, hi]: JSON's 384.5 or "384" is refused, not rounded or parsed.
+int64_t get_int(const json & j, const std::string & dotted, const std::string & where, int64_t lo, int64_t hi) {
+    const json * cur = &j;
+    std::stringstream ss(dotted);
+    std::string key;
+    while (std::getline(ss, key, '.')) {
+        if (!cur->is_object() || !cur->contains(key)) throw Error(where + " lacks '" + dotted + "'");
+        cur = &(*cur)[key];
+    }
+    if (!cur->is_number_integer()) throw Error(where + ": '" + dotted + "' must be a whole number, not " + cur->dump());
+    const bool fits = cur->is_number_unsigned() ? cur->get<uint64_t>() <= static_cast<uint64_t>(hi)
+                                                : cur->get<int64_t>() >= lo && cur->get<int64_t>() <= hi;
+    if (!fits || cur->get<int64_t>() < lo) {
+        throw Error(where + ": '" + dotted + "' is " + cur->dump() + ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    return cur->get<int64_t>();
+}
+
+// files.<key>.name must be the file the index keeps there: a name from a manifest never
+// leads outside its directory (no '/', no "..") nor to another file in it.
+void check_file_name(const json & j, const char * key, const char * expected, const std::string & where) {
+    const std::string name = get<std::string>(j, std::string("files.") + key + ".name", where);
+    if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos || name.find("..") != std::string::npos) {
+        throw Error(where + ": files." + key + ".name '" + name + "' leads outside the index directory");
+    }
+    if (name != expected) throw Error(where + ": files." + key + ".name is '" + name + "', expected '" + expected + "'");
+}
+
+std::string crc_hex(uint32_t crc) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", crc);
+    return buf;
+}
+
+// files.<key>.crc32c: absent (an index from before checksums) or 8 lowercase hex digits.
+std::optional<uint32_t> get_crc(const json & j, const char * key, const std::string & where) {
+    const json & f = j.at("files").at(key);
+    if (!f.contains("crc32c")) return std::nullopt;
+    const json & v = f.at("crc32c");
+    const std::string s = v.is_string() ? v.get<std::string>() : std::string();
+    if (s.size() != 8 || s.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        throw Error(where + ": files." + key + ".crc32c must be 8 hex digits, not " + v.dump());
+    }
+    return static_cast<uint32_t>(std::stoul(s, nullptr, 16));
 }
 
 std::string short_hash(const std::string & h) { return h.empty() ? "unknown" : h.substr(0, 12); }
@@ -90,6 +138,8 @@ void write_manifest(const std::filesystem::path & path, const StoredManifest & s
          {{"faiss", {{"name", kFaissFile}, {"bytes", sm.faiss_bytes}}},
           {"nodes", {{"name", kNodesFile}, {"bytes", sm.nodes_bytes}}}}},
     };
+    if (sm.faiss_crc32c) j["files"]["faiss"]["crc32c"] = crc_hex(*sm.faiss_crc32c);
+    if (sm.nodes_crc32c) j["files"]["nodes"]["crc32c"] = crc_hex(*sm.nodes_crc32c);
     const std::string text = j.dump(2) + "\n";
     SyncedFile out(path);
     out.write(text.data(), text.size());
@@ -122,23 +172,34 @@ StoredManifest read_manifest(const std::filesystem::path & dir) {
     m.ragppo_version = get<std::string>(j, "ragppo_version", where);
     i.embed_model = get<std::string>(j, "embedding.model", where);
     i.embed_model_sha256 = get<std::string>(j, "embedding.sha256", where);
-    i.dim = get<int>(j, "embedding.dim", where);
+    i.dim = static_cast<int>(get_int(j, "embedding.dim", where, 1, 65536));
     i.pooling = pooling_from(get<std::string>(j, "embedding.pooling", where), where);
     i.query_instruction = get<std::string>(j, "embedding.query_instruction", where);
     i.dataset = get<std::string>(j, "dataset.id", where);
     i.dataset_revision = get<std::string>(j, "dataset.revision", where);
     i.dataset_split = get<std::string>(j, "dataset.split", where);
-    i.chunk_size = get<int>(j, "splitter.chunk_size", where);
-    i.chunk_overlap = get<int>(j, "splitter.chunk_overlap", where);
-    m.n_nodes = get<size_t>(j, "counts.nodes", where);
-    m.n_documents = get<size_t>(j, "counts.documents", where);
+    constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+    constexpr int64_t kMaxSize = std::numeric_limits<int64_t>::max();
+    i.chunk_size = static_cast<int>(get_int(j, "splitter.chunk_size", where, 0, kMaxInt));
+    i.chunk_overlap = static_cast<int>(get_int(j, "splitter.chunk_overlap", where, 0, kMaxInt));
+    m.n_nodes = static_cast<size_t>(get_int(j, "counts.nodes", where, 0, kMaxSize));
+    m.n_documents = static_cast<size_t>(get_int(j, "counts.documents", where, 0, kMaxSize));
     m.params.kind = kind_from(get<std::string>(j, "index.kind", where), where);
-    m.params.hnsw_m = get<int>(j, "index.hnsw_m", where);
-    m.params.hnsw_ef_construction = get<int>(j, "index.hnsw_ef_construction", where);
-    m.params.hnsw_ef_search = get<int>(j, "index.hnsw_ef_search", where);
-    sm.faiss_bytes = get<uint64_t>(j, "files.faiss.bytes", where);
-    sm.nodes_bytes = get<uint64_t>(j, "files.nodes.bytes", where);
-    if (i.dim <= 0) throw Error(where + ": embedding.dim must be positive");
+    // Vectors are unit length and scored by inner product (= cosine); no other metric is written or read.
+    const std::string metric = get<std::string>(j, "index.metric", where);
+    if (metric != "inner_product") throw Error(where + ": unknown index.metric '" + metric + "' (this ragppo reads inner_product)");
+    if (j["embedding"].contains("normalized") && j["embedding"]["normalized"] != true) {
+        throw Error(where + ": embedding.normalized must be true (scores are cosines of unit vectors)");
+    }
+    m.params.hnsw_m = static_cast<int>(get_int(j, "index.hnsw_m", where, 2, 4096));
+    m.params.hnsw_ef_construction = static_cast<int>(get_int(j, "index.hnsw_ef_construction", where, 1, kMaxInt));
+    m.params.hnsw_ef_search = static_cast<int>(get_int(j, "index.hnsw_ef_search", where, 1, kMaxInt));
+    check_file_name(j, "faiss", kFaissFile, where);
+    check_file_name(j, "nodes", kNodesFile, where);
+    sm.faiss_bytes = static_cast<uint64_t>(get_int(j, "files.faiss.bytes", where, 0, kMaxSize));
+    sm.nodes_bytes = static_cast<uint64_t>(get_int(j, "files.nodes.bytes", where, 0, kMaxSize));
+    sm.faiss_crc32c = get_crc(j, "faiss", where);
+    sm.nodes_crc32c = get_crc(j, "nodes", where);
     return sm;
 }
 

@@ -7,6 +7,8 @@
 #include "index/faiss_io.h"
 #include "index/manifest.h"
 #include "index/node_store.h"
+#include "index/output_dir.h"
+#include "util/crc32c.h"
 
 #include <faiss/utils/distances.h>
 
@@ -72,8 +74,8 @@ std::string model_label(const VectorStore & s) {
     return s.manifest.info.embed_model.empty() ? std::string() : " (embedding model '" + s.manifest.info.embed_model + "')";
 }
 
-// Checks a file against the byte size the manifest recorded, naming what is wrong.
-void check_file(const fs::path & dir, const char * name, uint64_t expected) {
+// Checks a file against the byte size and checksum the manifest recorded, naming what is wrong.
+void check_file(const fs::path & dir, const char * name, uint64_t expected, std::optional<uint32_t> crc) {
     std::error_code ec;
     const fs::path p = dir / name;
     if (!fs::exists(p, ec)) throw Error("index " + dir.string() + " is incomplete: " + name + " is missing");
@@ -82,6 +84,10 @@ void check_file(const fs::path & dir, const char * name, uint64_t expected) {
     if (size != expected) {
         throw Error(p.string() + " is " + (size < expected ? "truncated" : "corrupt") + " (" + std::to_string(size) +
                     " bytes, the manifest says " + std::to_string(expected) + ")");
+    }
+    // A flipped byte keeps the size; the checksum catches it (about a millisecond per 10 MB).
+    if (crc && util::crc32c_file(p) != *crc) {
+        throw Error(p.string() + " is corrupt (its CRC-32C differs from the one in the manifest): rebuild the index");
     }
 }
 
@@ -108,8 +114,8 @@ VectorStorePtr vector_store_load(const std::string & dir_in, const IndexLoadPara
     index::recover_dir(dir);
     const index::StoredManifest sm = index::read_manifest(dir);
     index::check_embedding(sm.m, params, dir);
-    check_file(dir, index::kFaissFile, sm.faiss_bytes);
-    check_file(dir, index::kNodesFile, sm.nodes_bytes);
+    check_file(dir, index::kFaissFile, sm.faiss_bytes, sm.faiss_crc32c);
+    check_file(dir, index::kNodesFile, sm.nodes_bytes, sm.nodes_crc32c);
 
     VectorStorePtr s(new VectorStore, free_store);
     s->manifest = sm.m;
@@ -184,15 +190,20 @@ size_t vector_store_add(VectorStore & s, const std::vector<IndexNode> & nodes, c
     return accepted.size();
 }
 
-void vector_store_save(const VectorStore & s, const std::string & dir) {
+void vector_store_save(const VectorStore & s, const std::string & dir_in) {
+    // Only ever replace an index (or nothing): never a folder of someone's files.
+    const fs::path dir = index::index_target(dir_in);
+    index::check_index_output(dir, /*append=*/false);
     index::StoredManifest sm;
     sm.m = vector_store_manifest(s);
     sm.m.ragppo_version = RAGPPO_VERSION;
     index::write_dir_atomically(dir, [&](const fs::path & tmp) {
         sm.faiss_bytes = index::faiss_write(*s.faiss, tmp / index::kFaissFile);
+        sm.faiss_crc32c = util::crc32c_file(tmp / index::kFaissFile);  // read back from the page cache
         index::write_hook(std::string("file:") + index::kFaissFile);
         s.nodes.write(tmp / index::kNodesFile);
         sm.nodes_bytes = fs::file_size(tmp / index::kNodesFile);
+        sm.nodes_crc32c = util::crc32c_file(tmp / index::kNodesFile);
         index::write_hook(std::string("file:") + index::kNodesFile);
         index::write_manifest(tmp / index::kManifestFile, sm);  // last: a directory with a manifest is complete
         index::write_hook(std::string("file:") + index::kManifestFile);
@@ -201,9 +212,14 @@ void vector_store_save(const VectorStore & s, const std::string & dir) {
 
 size_t vector_store_append(const std::string & dir, const std::vector<IndexNode> & nodes,
                            const std::vector<float> & vectors, const IndexLoadParams & params) {
-    VectorStorePtr s = vector_store_load(dir, params);
+    // Load, add and save under the index's write lock: two appenders never both
+    // proceed, so neither one's nodes are silently lost.
+    const fs::path target = index::index_target(dir);
+    index::check_index_output(target, /*append=*/true);
+    const util::FileLock lock = index::lock_index(target);
+    VectorStorePtr s = vector_store_load(target.string(), params);
     const size_t added = vector_store_add(*s, nodes, vectors);
-    if (added > 0) vector_store_save(*s, dir);
+    if (added > 0) vector_store_save(*s, target.string());
     return added;
 }
 

@@ -17,10 +17,20 @@ public:
         pending_.erase(0, cut);
         return ready;
     }
-    // Whatever is left at the end (possibly an invalid sequence, passed through).
-    std::string flush() { return std::exchange(pending_, {}); }
+    // The end of the stream. What is still held back is the start of a character
+    // whose remaining bytes never came (generation cut by -n mid-character): it is
+    // dropped, so the text never ends in a broken UTF-8 sequence. Returns what may
+    // still be emitted (empty after push(), which holds back only such a tail).
+    std::string flush() {
+        std::string rest = std::exchange(pending_, {});
+        rest.resize(complete_prefix(rest));
+        return rest;
+    }
+    // Bytes held back right now (an incomplete character at the end).
+    size_t pending() const { return pending_.size(); }
 
-private:
+    // Length of the longest prefix of `s` that does not end inside a multi-byte
+    // character (only the last character is looked at).
     static size_t complete_prefix(const std::string & s) {
         // Look at most 3 bytes back for the start of a multi-byte character.
         const size_t n = s.size();
@@ -32,6 +42,8 @@ private:
         }
         return n;
     }
+
+private:
     std::string pending_;
 };
 

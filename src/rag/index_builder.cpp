@@ -2,6 +2,7 @@
 
 #include "data/dataset_files.h"
 #include "hub/file_hash.h"
+#include "index/output_dir.h"
 
 #include "util/timer.h"
 #include <filesystem>
@@ -13,10 +14,25 @@ namespace {
 using util::Clock;
 using util::ms_since;
 
+// At most kMaxNodeMetadataBytes of a name or link, cut before a character boundary.
+std::string node_metadata(const std::string & s) {
+    if (s.size() <= kMaxNodeMetadataBytes) return s;
+    size_t cut = kMaxNodeMetadataBytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    return s.substr(0, cut) + "...";
+}
+
 }  // namespace
 
 IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & progress) {
     if (p.out_dir.empty()) throw Error("no output directory for the index");
+    // Ownership and the write lock come first, before minutes of embedding: only an
+    // absent or empty directory or an index is ever replaced, and no other ragppo
+    // process writes it until we are done (the lock is held to the end).
+    const std::filesystem::path target = index::index_target(p.out_dir);
+    index::check_index_output(target, p.append);
+    const util::FileLock lock = index::lock_index(target);
+    const index::OutputState state = index::check_index_output(target, p.append);  // again, now that we hold it
     IndexBuildReport report;
 
     auto t0 = Clock::now();
@@ -40,8 +56,9 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     const TokenCounter count = [&](const std::string & t) { return embedder_count_tokens(*embedder, t); };
     std::vector<IndexNode> nodes;
     for (const auto & recipe : report.load.recipes) {
+        const std::string name = node_metadata(recipe.name), link = node_metadata(recipe.link);  // once per recipe
         for (auto & n : split_document(recipe.uid, data::document_text(recipe), sp, count)) {
-            nodes.push_back(IndexNode{n.id, std::move(n.text), recipe.uid, recipe.name, recipe.link});
+            nodes.push_back(IndexNode{n.id, std::move(n.text), recipe.uid, name, link});
         }
     }
     report.nodes = nodes.size();
@@ -63,8 +80,8 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     check.expect_model_sha256 = info.embed_model_sha256;
     check.expect_dim = info.dim;
     VectorStorePtr existing(nullptr, [](VectorStore *) {});
-    if (p.append && std::filesystem::exists(std::filesystem::path(p.out_dir) / "manifest.json")) {
-        existing = vector_store_load(p.out_dir, check);  // refuses another embedding model before any work
+    if (p.append && state == index::OutputState::Index) {
+        existing = vector_store_load(target.string(), check);  // refuses another embedding model before any work
         std::vector<IndexNode> fresh;
         for (auto & n : nodes) {
             if (!vector_store_contains(*existing, n.id)) fresh.push_back(std::move(n));
@@ -87,12 +104,12 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     t0 = Clock::now();
     if (existing) {
         report.added = nodes.empty() ? 0 : vector_store_add(*existing, nodes, vectors);
-        vector_store_save(*existing, p.out_dir);
+        vector_store_save(*existing, target.string());
         report.index_size = vector_store_size(*existing);
     } else {
         auto store = vector_store_new(info, p.index);
         report.added = vector_store_add(*store, nodes, vectors);
-        vector_store_save(*store, p.out_dir);
+        vector_store_save(*store, target.string());
         report.index_size = vector_store_size(*store);
     }
     report.save_ms = ms_since(t0);

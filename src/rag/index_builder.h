@@ -13,6 +13,12 @@
 
 namespace ragppo::rag {
 
+// Each node stores its recipe's name and link for display; a longer one is cut to
+// this many bytes (at a character boundary, "..." appended) before it is copied into
+// every chunk, so a 10 MB title costs memory once, not once per chunk. The full
+// text is still split and embedded.
+inline constexpr size_t kMaxNodeMetadataBytes = 1024;
+
 struct IndexBuildParams {
     std::string dataset;         // a local CSV / JSON / JSONL / Parquet file or folder, or a Hub dataset id
     std::string config;          // for Hub datasets: which config ("" = the default one)

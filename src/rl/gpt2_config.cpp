@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <utility>
 #include <sstream>
 
 namespace ragppo::rl {
@@ -62,6 +64,23 @@ Gpt2Config parse_gpt2_config(const std::string & json_text, const std::string & 
 
     if (c.vocab_size <= 0 || c.n_positions <= 0 || c.n_embd <= 0 || c.n_layer <= 0 || c.n_head <= 0)
         throw Error(where + ": vocab_size, n_positions, n_embd, n_layer and n_head must be positive");
+    // Out-of-range values are refused here, in one line, rather than reaching libtorch
+    // as a multi-terabyte allocation or a NaN-making layer norm (its stack trace).
+    auto at_most = [&](const char * key, int64_t v, int64_t hi) {
+        if (v > hi) throw Error(where + ": " + key + " " + std::to_string(v) + " is larger than " + std::to_string(hi));
+    };
+    at_most("vocab_size", c.vocab_size, int64_t{1} << 22);
+    at_most("n_positions", c.n_positions, int64_t{1} << 20);
+    at_most("n_embd", c.n_embd, int64_t{1} << 16);
+    at_most("n_layer", c.n_layer, 1024);
+    at_most("n_inner", c.n_inner, int64_t{1} << 18);
+    if (c.n_inner < 0) throw Error(where + ": n_inner " + std::to_string(c.n_inner) + " is negative (null = 4 * n_embd)");
+    if (!(c.layer_norm_epsilon > 0) || !std::isfinite(c.layer_norm_epsilon))
+        throw Error(where + ": layer_norm_epsilon must be a positive number");
+    for (const auto & [key, p] : {std::pair<const char *, double>{"embd_pdrop", c.embd_pdrop}, {"attn_pdrop", c.attn_pdrop},
+                                  {"resid_pdrop", c.resid_pdrop}, {"summary_dropout_prob", c.summary_dropout_prob}}) {
+        if (!(p >= 0 && p < 1)) throw Error(where + ": " + key + " must be in [0, 1)");
+    }
     if (c.n_embd % c.n_head != 0)
         throw Error(where + ": n_embd " + std::to_string(c.n_embd) + " is not a multiple of n_head " +
                     std::to_string(c.n_head));

@@ -55,6 +55,10 @@ void load_gpt2_weights(Gpt2PolicyImpl & policy, const TensorMap & tensors, const
             throw Error(where + " does not match its config.json: tensor '" + name + "' has shape " +
                         shape_str(found->sizes()) + ", expected " +
                         shape_str(is_conv1d_weight(name) ? p.value().t().sizes() : p.value().sizes()));
+        // A NaN or Inf weight makes every output NaN; libtorch would fail much later
+        // (sampling from NaN probabilities) with a stack trace instead of naming it.
+        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+            throw Error(where + ": tensor '" + name + "' holds NaN or infinite values");
         p.value().copy_(tensor);  // converts dtype and moves to the parameter's device
     }
 }

@@ -2,12 +2,17 @@
 
 #include "index/atomic_dir.h"
 #include "util/atomic_file.h"
+#include "util/crc32c.h"
 #include "ragppo.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +36,46 @@ nlohmann::json model_shape(const Gpt2Config & c) {
             {"n_layer", c.n_layer},       {"n_head", c.n_head},           {"n_inner", c.mlp_width()}};
 }
 
+// Checkpoint writers killed mid-write leave ".step-NNNNNN.tmp-PID-N" beside the
+// checkpoints (up to a model's size each). write_dir_atomically clears those of the
+// step it writes; this clears every step's, once their writer's pid is gone.
+void remove_dead_writers_temps(const fs::path & root) {
+    std::error_code ec;
+    for (const auto & e : fs::directory_iterator(root, ec)) {
+        const std::string name = e.path().filename().string();
+        const size_t tmp = name.find(".tmp-");
+        if (name.rfind(".step-", 0) != 0 || tmp == std::string::npos) continue;
+        const long pid = std::strtol(name.c_str() + tmp + 5, nullptr, 10);
+        if (pid <= 0 || pid == getpid()) continue;
+        if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+        fs::remove_all(e.path(), ec);
+    }
+}
+
+// The tensor files of a checkpoint; state.json records each one's CRC-32C so a
+// damaged file (a flipped byte keeps the size and often still unpickles) is refused
+// on resume instead of training on silently corrupted weights or optimizer moments.
+constexpr const char * kTensorFiles[] = {"policy.pt", "optimizer.pt", "rng.pt"};
+
+std::string crc_hex(uint32_t crc) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", crc);
+    return buf;
+}
+
+void verify_tensor_files(const fs::path & checkpoint, const nlohmann::json & state) {
+    if (!state.contains("crc32c")) return;  // a checkpoint from before checksums were recorded
+    const auto & sums = state.at("crc32c");
+    for (const char * f : kTensorFiles) {
+        if (!sums.contains(f)) throw Error("checkpoint " + checkpoint.string() + ": state.json lacks the checksum of " + f);
+        if (!fs::exists(checkpoint / f)) throw Error("checkpoint " + checkpoint.string() + " is incomplete: " + f + " is missing");
+        if (crc_hex(util::crc32c_file(checkpoint / f)) != sums.at(f)) {
+            throw Error((checkpoint / f).string() + " is corrupt (its CRC-32C differs from the one in state.json); "
+                        "resume from an earlier checkpoint");
+        }
+    }
+}
+
 torch::Generator global_generator() { return at::detail::getDefaultCPUGenerator(); }
 
 // Catches torch's long multi-line errors and turns them into one line naming the file.
@@ -50,6 +95,7 @@ void torch_io(const fs::path & file, const char * what, F && f) {
 fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Generator & sample_rng,
                          const TrainingCursor & cursor, const nlohmann::json & run_settings, int keep) {
     fs::create_directories(root);
+    remove_dead_writers_temps(root);
     const fs::path target = root / checkpoint_name(cursor.step);
     index::write_dir_atomically(target, [&](const fs::path & tmp) {
         torch_io(tmp / "policy.pt", "write", [&] { torch::save(trainer.policy().shared_from_this(), (tmp / "policy.pt").string()); });
@@ -63,6 +109,8 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
             rng.write("torch", global_generator().get_state());
             rng.save_to((tmp / "rng.pt").string());
         });
+        nlohmann::json sums;
+        for (const char * f : kTensorFiles) sums[f] = crc_hex(util::crc32c_file(tmp / f));
         const nlohmann::json state = {
             {"format", kFormat},
             {"step", cursor.step},
@@ -70,6 +118,7 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
             {"kl_coef", trainer.kl_controller().value()},
             {"model_shape", model_shape(trainer.policy().config())},
             {"run", run_settings},
+            {"crc32c", sums},
         };
         std::ofstream(tmp / "state.json") << state.dump(1) << '\n';
         for (const char * f : {"policy.pt", "optimizer.pt", "rng.pt", "state.json"}) index::fsync_path(tmp / f);
@@ -112,6 +161,7 @@ nlohmann::json read_checkpoint_state(const fs::path & checkpoint) {
 
 TrainingCursor load_checkpoint(const fs::path & checkpoint, PpoTrainer & trainer, torch::Generator & sample_rng) {
     const auto state = read_checkpoint_state(checkpoint);
+    verify_tensor_files(checkpoint, state);
     const auto have = model_shape(trainer.policy().config());
     if (state.at("model_shape") != have)
         throw Error("checkpoint " + checkpoint.string() + " is of another model (" + state.at("model_shape").dump() +

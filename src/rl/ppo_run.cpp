@@ -6,6 +6,7 @@
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
 #include "rl/ppo_trainer.h"
+#include "rl/run_dir.h"
 #include "rl/summarize.h"
 #include "rl/training_plots.h"
 #include "util/atomic_file.h"
@@ -92,6 +93,11 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
     const fs::path out = params.out_dir;
     const fs::path ckpt_root = out / "checkpoints";
     PpoRunResult result;
+    // Ownership and the write lock before anything is read, deleted or written: only
+    // an absent or empty directory or this run (--resume / --overwrite) is written,
+    // and by one process at a time (the lock is held until we return).
+    const util::FileLock lock =
+        claim_run_dir(out, params.resume, params.overwrite, params.run_lock && params.run_lock->held());
 
     // Settings: a resumed run reuses the ones it started with (only the number of steps may grow).
     PpoConfig cfg = params.ppo;
@@ -103,7 +109,6 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         cfg = ppo_config_from_json(state.at("run").at("ppo"));
         cfg.steps = params.ppo.steps;
     }
-    fs::create_directories(out);
     const nlohmann::json run_settings = {{"ppo", ppo_config_to_json(cfg)},
                                          {"model_dir", params.model_dir.string()},
                                          {"train_examples", params.train.size()},

@@ -3,7 +3,8 @@
 // ROUGE-1 against the references, take a PPO step, log, checkpoint. Held-out
 // ROUGE before and after, plots and an HF export at the end.
 //
-// Run directory:
+// Run directory (who may write it: run_dir.h):
+//   ragppo-run.json  the marker that says this directory is a run
 //   config.json      the settings of the run (resume reuses them)
 //   stats.jsonl      one line per step, TRL-named statistics (docs/PPO_METRICS.md)
 //   samples.jsonl    per step, each article id, response text and reward
@@ -15,11 +16,13 @@
 
 #include "rl/ppo_config.h"
 #include "rl/summary_data.h"
+#include "util/file_lock.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,10 @@ struct PpoRunParams {
     int keep_checkpoints = 2;
     int64_t log_every = 10;    // print the mean reward every N steps
     bool resume = false;       // continue from out_dir's latest checkpoint
+    bool overwrite = false;    // a fresh run may replace the run in out_dir (else refused; run_dir.h)
+    // out_dir's write lock when the caller took it up front (lock_run_dir; the CLI does,
+    // so a second writer fails before any loading); empty = run_ppo takes it.
+    std::shared_ptr<util::FileLock> run_lock;
     bool export_model = true;  // write out_dir/model at the end
     bool plots = true;
     std::string device = "cpu";  // "cpu", "cuda", "cuda:1"

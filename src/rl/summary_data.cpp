@@ -2,6 +2,7 @@
 
 #include "data/row_reader.h"
 #include "ragppo.h"
+#include "util/message_list.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -36,8 +37,7 @@ SummaryData load_summary_data(const std::vector<std::string> & paths, const Summ
     cb.on_columns = [&](const std::vector<std::string> & cols) {
         for (const auto * need : {&columns.article, &columns.summary}) {
             if (std::find(cols.begin(), cols.end(), *need) == cols.end()) {
-                std::string have;
-                for (const auto & c : cols) have += (have.empty() ? "" : ", ") + c;
+                const std::string have = util::list_for_message(cols);
                 throw Error(path + " has no column '" + *need + "' (columns: " + have +
                             "); name the right ones with --article-column / --summary-column");
             }
