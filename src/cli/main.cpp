@@ -20,18 +20,18 @@ int main(int argc, char ** argv) {
         setenv("RAGPPO_VERBOSE", "1", 1);
     });
 
-    ragppo::cli::register_demo(app);
-    ragppo::cli::register_index(app);
-    ragppo::cli::register_ask(app);
-    ragppo::cli::register_compare(app);
-    ragppo::cli::register_eval_retrieval(app);
-    ragppo::cli::register_ppo(app);
-    ragppo::cli::register_download(app);
-    ragppo::cli::register_embed(app);
-    ragppo::cli::register_generate(app);
-    ragppo::cli::register_system_info(app);
-
     try {
+        // Inside the try: registration reads defaults (models, limits) that may fail too.
+        ragppo::cli::register_demo(app);
+        ragppo::cli::register_index(app);
+        ragppo::cli::register_ask(app);
+        ragppo::cli::register_compare(app);
+        ragppo::cli::register_eval_retrieval(app);
+        ragppo::cli::register_ppo(app);
+        ragppo::cli::register_download(app);
+        ragppo::cli::register_embed(app);
+        ragppo::cli::register_generate(app);
+        ragppo::cli::register_system_info(app);
         app.parse(argc, argv);
     } catch (const CLI::ParseError & e) {
         return app.exit(e);

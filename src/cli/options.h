@@ -46,7 +46,8 @@ inline void add_embedder_options(CLI::App * cmd, EmbedderParams & e, bool with_h
     static const std::map<std::string, Pooling> poolings{
         {"model", Pooling::FromModel}, {"cls", Pooling::Cls}, {"mean", Pooling::Mean}, {"last", Pooling::Last}};
     cmd->add_option("--embed-model", e.model,
-                    "Embedding model: GGUF path or Hub id (default: " + default_embedder_id() + ")");
+                    "Embedding model: GGUF path or Hub id (default: all-MiniLM-L6-v2, " + default_embedder_f32_id() +
+                        ", or its -BF16- twin on CPUs with AVX512_BF16; RAGPPO_EMBED_DTYPE=f32|bf16)");
     cmd->add_option("--pooling", e.pooling, "Pooling: model (from the GGUF), cls, mean, last")
         ->transform(CLI::CheckedTransformer(poolings, CLI::ignore_case));
     cmd->add_option("--query-instruction", e.query_instruction,

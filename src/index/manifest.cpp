@@ -31,7 +31,7 @@ IndexKind kind_from(const std::string & s, const std::string & where) {
 }
 
 // A field by dotted path, with a one-line error naming it when absent or mistyped.
-template <class T> T get(const json & j, const std::string & dotted, const std::string & where) {
+const json & at_path(const json & j, const std::string & dotted, const std::string & where) {
     const json * cur = &j;
     std::stringstream ss(dotted);
     std::string key;
@@ -39,6 +39,11 @@ template <class T> T get(const json & j, const std::string & dotted, const std::
         if (!cur->is_object() || !cur->contains(key)) throw Error(where + " lacks '" + dotted + "'");
         cur = &(*cur)[key];
     }
+    return *cur;
+}
+
+template <class T> T get(const json & j, const std::string & dotted, const std::string & where) {
+    const json * cur = &at_path(j, dotted, where);
     try {
         return cur->get<T>();
     } catch (const json::exception &) {
@@ -48,13 +53,7 @@ template <class T> T get(const json & j, const std::string & dotted, const std::
 
 // A whole number in [lo, hi]: JSON's 384.5 or "384" is refused, not rounded or parsed.
 int64_t get_int(const json & j, const std::string & dotted, const std::string & where, int64_t lo, int64_t hi) {
-    const json * cur = &j;
-    std::stringstream ss(dotted);
-    std::string key;
-    while (std::getline(ss, key, '.')) {
-        if (!cur->is_object() || !cur->contains(key)) throw Error(where + " lacks '" + dotted + "'");
-        cur = &(*cur)[key];
-    }
+    const json * cur = &at_path(j, dotted, where);
     if (!cur->is_number_integer()) throw Error(where + ": '" + dotted + "' must be a whole number, not " + cur->dump());
     const bool fits = cur->is_number_unsigned() ? cur->get<uint64_t>() <= static_cast<uint64_t>(hi)
                                                 : cur->get<int64_t>() >= lo && cur->get<int64_t>() <= hi;

@@ -3,6 +3,8 @@
 // is dropped, so the output never ends in a broken UTF-8 sequence.
 #include "llm/utf8_stream.h"
 
+#include "support/files.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,23 +12,7 @@
 
 using ragppo::llm::Utf8Stream;
 
-namespace {
-
-// Every byte sequence of `s` decodes as UTF-8 (no truncated or stray bytes).
-bool valid_utf8(const std::string & s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        const size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return false;
-        for (size_t k = 1; k < len; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += len;
-    }
-    return true;
-}
-
-}  // namespace
+using ragppo::test::valid_utf8;
 
 TEST(Utf8Stream, PiecesSplittingACharacterAreHeldUntilItIsWhole) {
     const std::string pizza = "\xF0\x9F\x8D\x95";  // U+1F355, 4 bytes

@@ -89,6 +89,9 @@ rag::IndexBuildParams build_params(const Reference & ref, const std::string & di
     p.chunk_size = ref.chunk_size;
     p.chunk_overlap = ref.chunk_overlap;
     p.embed.hub.offline = true;
+    // The same F32 weights LlamaIndex runs (scores within 1e-3). The BF16 default of
+    // AVX512_BF16 CPUs is held to sentence-transformers by the embedder's own parity test.
+    p.embed.model = default_embedder_f32_id();
     // sentence-transformers truncates this checkpoint at its max_seq_length (256), which
     // HuggingFaceEmbedding keeps; our embedder's own default is the model's context (512).
     p.embed.max_tokens = ref.max_length;

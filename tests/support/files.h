@@ -14,6 +14,8 @@ std::string read_file(const std::filesystem::path & p);
 void write_file(const std::filesystem::path & p, const std::string & content);
 // Whitespace-separated words, as Python's len(text.split()).
 int count_words(const std::string & s);
+// Every byte sequence of `s` decodes as UTF-8 (no truncated or stray bytes).
+bool valid_utf8(const std::string & s);
 
 // The message of the ragppo::Error that f throws ("" if it throws none).
 template <class F> std::string error_of(F && f) {
