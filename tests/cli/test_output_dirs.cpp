@@ -24,6 +24,8 @@ using ragppo::test::bin;
 using ragppo::test::read_file;
 using ragppo::test::run_command;
 using ragppo::test::shell_quote;
+using ragppo::test::user_folder;
+using ragppo::test::expect_user_folder_intact;
 using ragppo::test::write_file;
 namespace fs = std::filesystem;
 
@@ -38,19 +40,6 @@ std::string recipenlg_csv() { return shell_quote(ragppo::test::shared_data("reci
 
 std::string index_cmd(const std::string & data, int limit, const std::string & out, const std::string & extra = "") {
     return ragppo_cmd("index --offline -t 1 -d " + data + " --limit " + std::to_string(limit) + " -o " + shell_quote(out) + " " + extra);
-}
-
-// A folder a user owns, as in the bug report: a file and a subfolder.
-fs::path user_folder(const fs::path & root) {
-    write_file(root / "thesis.txt", "chapter one");
-    write_file(root / "figures" / "fig1.txt", "a figure");
-    return root;
-}
-
-void expect_user_folder_intact(const fs::path & d) {
-    EXPECT_EQ(read_file(d / "thesis.txt"), "chapter one");
-    EXPECT_EQ(read_file(d / "figures" / "fig1.txt"), "a figure");
-    EXPECT_EQ(std::distance(fs::directory_iterator(d), fs::directory_iterator()), 2);
 }
 
 size_t index_documents(const fs::path & dir) {

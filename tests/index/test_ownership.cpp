@@ -23,20 +23,6 @@ void expect_error(const std::string & msg, const std::string & needle) {
     EXPECT_NE(msg.find(needle), std::string::npos) << msg;
 }
 
-// A folder a user owns: a file and a subfolder with a file.
-fs::path user_folder(const TempDir & tmp) {
-    const fs::path d = tmp.path / "thesis";
-    write_file(d / "thesis.txt", "chapter one");
-    write_file(d / "figures" / "fig1.txt", "a figure");
-    return d;
-}
-
-void expect_user_folder_intact(const fs::path & d) {
-    EXPECT_EQ(read_file(d / "thesis.txt"), "chapter one");
-    EXPECT_EQ(read_file(d / "figures" / "fig1.txt"), "a figure");
-    EXPECT_EQ(std::distance(fs::directory_iterator(d), fs::directory_iterator()), 2);
-}
-
 // Holds the flock of `lock_file` in a forked child until `release` is written to its pipe.
 struct LockHolder {
     pid_t pid = -1;
@@ -76,7 +62,7 @@ struct LockHolder {
 
 TEST(IndexOwnership, AFolderOfUserFilesIsNeverReplaced) {
     TempDir tmp;
-    const fs::path d = user_folder(tmp);
+    const fs::path d = user_folder(tmp.path / "thesis");
     expect_error(error_of([&] { vector_store_save(*make_store(5, 1), d.string()); }), "is not empty and is not a ragppo index");
     expect_user_folder_intact(d);
     expect_error(error_of([&] { vector_store_append(d.string(), synthetic_nodes(0, 2), random_vectors(2, kDim, 2)); }),

@@ -1,6 +1,9 @@
 #include "support/files.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace ragppo::test {
@@ -35,6 +38,19 @@ bool valid_utf8(const std::string & s) {
         i += len;
     }
     return true;
+}
+
+std::filesystem::path user_folder(const std::filesystem::path & dir) {
+    write_file(dir / "thesis.txt", "chapter one");
+    write_file(dir / "figures" / "fig1.txt", "a figure");
+    return dir;
+}
+
+void expect_user_folder_intact(const std::filesystem::path & dir) {
+    namespace fs = std::filesystem;
+    EXPECT_EQ(read_file(dir / "thesis.txt"), "chapter one");
+    EXPECT_EQ(read_file(dir / "figures" / "fig1.txt"), "a figure");
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 2);
 }
 
 }  // namespace ragppo::test

@@ -17,6 +17,12 @@ int count_words(const std::string & s);
 // Every byte sequence of `s` decodes as UTF-8 (no truncated or stray bytes).
 bool valid_utf8(const std::string & s);
 
+// A folder a user owns, as in the data-loss bug report: thesis.txt and figures/fig1.txt
+// under `dir` (created). The ownership tests check ragppo never replaces or touches it.
+std::filesystem::path user_folder(const std::filesystem::path & dir);
+// Exactly those two entries, with their contents (gtest expectations).
+void expect_user_folder_intact(const std::filesystem::path & dir);
+
 // The message of the ragppo::Error that f throws ("" if it throws none).
 template <class F> std::string error_of(F && f) {
     try {
