@@ -2,6 +2,7 @@
 // BF16 where the CPU multiplies BF16 natively (AVX512_BF16: ggml's tinyBLAS BF16 GEMM is
 // ~1.4x its F32 one on 2 cores, cosine to sentence-transformers >= 0.9999), else F32.
 // They are two Hub ids, so an index records which one built it and queries reuse it.
+#include "hub/repo_spec.h"
 #include "ragppo.h"
 
 #include <algorithm>
@@ -17,11 +18,8 @@ constexpr const char * kF32 = "ragppo/all-MiniLM-L6-v2-GGUF";
 constexpr const char * kBF16 = "ragppo/all-MiniLM-L6-v2-BF16-GGUF";
 
 bool bundled(const char * repo) {
-    std::string name = "models--" + std::string(repo);
-    const auto slash = name.find('/');
-    name.replace(slash, 1, "--");
     std::error_code ec;
-    return std::filesystem::exists(std::filesystem::path(bundled_hub_dir()) / name, ec);
+    return std::filesystem::exists(std::filesystem::path(bundled_hub_dir()) / hub::repo_folder(repo, RepoType::Model), ec);
 }
 
 }  // namespace
