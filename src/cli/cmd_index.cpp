@@ -17,6 +17,7 @@ struct IndexArgs {
     bool query_instruction_set = false;
     int threads = 0;
     size_t show_skipped = 5;
+    size_t show_cut = 5;  // warning lines for rows with a field cut; then a count
 };
 
 void run(IndexArgs & a) {
@@ -38,6 +39,14 @@ void run(IndexArgs & a) {
     for (size_t i = 0; i < load.skipped.size() && i < a.show_skipped; ++i) {
         std::fprintf(stderr, "  skipped %s\n", data::describe(load.skipped[i]).c_str());
     }
+    for (size_t i = 0; i < load.cut.size() && i < a.show_cut; ++i) {
+        std::fprintf(stderr, "  warning: %s (--max-field-bytes %zu)\n", data::describe(load.cut[i]).c_str(),
+                     a.p.max_field_bytes);
+    }
+    if (load.cut.size() > a.show_cut) {
+        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", load.cut.size() - a.show_cut,
+                     a.p.max_field_bytes);
+    }
     std::printf("index %s: %zu nodes (%zu added) from %zu recipes; embedding %.1f s (%.0f nodes/s)\n",
                 a.p.out_dir.c_str(), report.index_size, report.added, load.recipes.size(), report.embed_ms / 1000,
                 report.embed_ms > 0 ? 1000.0 * report.added / report.embed_ms : 0.0);
@@ -58,6 +67,10 @@ void register_index(CLI::App & app) {
                     "Column mapping, e.g. 'preset=recipenlg' or 'name=title,steps=directions' (default: detected)");
     cmd->add_option("--limit", a->p.limit, "Index at most this many recipes (0 = all)")
         ->capture_default_str()->check(int_in("--limit", 0, std::numeric_limits<long long>::max()));
+    cmd->add_option("--max-field-bytes", a->p.max_field_bytes,
+                    "Cut each text field of a row (name, ingredients, steps, ...) to this many bytes, at a character "
+                    "boundary, with a warning; 0 = no limit")
+        ->capture_default_str()->check(int_in("--max-field-bytes", 0, 1LL << 30));
     cmd->add_option("-o,--index", a->p.out_dir,
                     "Index directory to write: a new or empty directory, or an existing index (replaced, or extended with "
                     "--append); anything else is refused")

@@ -36,7 +36,9 @@ struct DataArgs {
 };
 
 void add_data_options(CLI::App * cmd, DataArgs & d) {
-    cmd->add_option("-d,--dataset", d.dataset, "Articles: a CSV/JSON/JSONL/Parquet file, or a Hub dataset id")
+    cmd->add_option("-d,--dataset", d.dataset,
+                    "Articles: a CSV/JSON/JSONL/Parquet file, or a Hub dataset id (each field is cut to " +
+                        std::to_string(data::kDefaultMaxFieldBytes) + " bytes, with a warning)")
         ->capture_default_str();
     cmd->add_option("--config", d.config, "Config of a Hub dataset")->capture_default_str();
     cmd->add_option("--split", d.split, "Split of a Hub dataset")->capture_default_str();
@@ -53,6 +55,11 @@ std::vector<rl::SummaryExample> load_examples(DataArgs & d) {
     std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, data.examples.size(),
                  data.skipped.size());
     for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
+    for (size_t i = 0; i < data.cut.size() && i < 5; ++i) std::fprintf(stderr, "  warning: %s\n", data.cut[i].c_str());
+    if (data.cut.size() > 5) {
+        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", data.cut.size() - 5,
+                     data::kDefaultMaxFieldBytes);
+    }
     if (d.limit > 0 && data.examples.size() > d.limit) data.examples.resize(d.limit);
     return std::move(data.examples);
 }

@@ -43,6 +43,34 @@ Recipe to_recipe(const RawRow & row, const ColumnMapping & m) {
     return r;
 }
 
+// Cuts every text field of `r` to `max_bytes`; "" when none was longer, else what was
+// cut ("ingredients cut to 65535 of 10485760 bytes; steps cut to ...").
+std::string cut_fields(Recipe & r, size_t max_bytes) {
+    std::string what;
+    const auto note = [&](const char * field, size_t kept, size_t original) {
+        if (original == 0) return;
+        what += (what.empty() ? "" : "; ") + describe_cut(field, kept, original);
+    };
+    for (auto [field, s] : {std::pair<const char *, std::string *>{"uid", &r.uid}, {"name", &r.name},
+                            {"ingredients", &r.ingredients}, {"steps", &r.steps}, {"link", &r.link}}) {
+        const size_t original = cut_field(*s, max_bytes);
+        note(field, s->size(), original);
+    }
+    // NER: items are kept whole while the list fits, the first that does not is cut.
+    size_t total = 0, kept = 0, original = 0;
+    for (const auto & x : r.ner) original += x.size();
+    if (max_bytes > 0 && original > max_bytes) {
+        for (; kept < r.ner.size() && total < max_bytes; ++kept) {
+            cut_field(r.ner[kept], max_bytes - total);
+            total += r.ner[kept].size();
+        }
+        r.ner.resize(kept);
+        if (!r.ner.empty() && r.ner.back().empty()) r.ner.pop_back();  // nothing of it fitted
+        note("ner", total, original);
+    }
+    return what;
+}
+
 }  // namespace
 
 std::string describe(const RowIssue & issue) {
@@ -66,6 +94,8 @@ LoadReport load_recipes(const std::vector<std::string> & paths, const LoadOption
         if (error.empty()) {
             try {
                 report.recipes.push_back(to_recipe(row, report.mapping));
+                const std::string cut = cut_fields(report.recipes.back(), options.max_field_bytes);
+                if (!cut.empty()) report.cut.push_back({row.row, row.line, cut});
             } catch (const std::invalid_argument & e) {
                 error = e.what();
             }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "data/column_mapping.h"
+#include "data/field_limit.h"
 #include "data/recipe.h"
 #include "data/row_reader.h"
 
@@ -15,6 +16,9 @@ struct LoadOptions {
     size_t limit = 0;                     // stop after this many recipes; 0 = all
     std::string mapping;                  // "" = detect; else "preset=...,name=title,..." (see resolve_mapping)
     FileFormat format = FileFormat::Auto; // Auto = by extension, then by content
+    // Each text field (uid, name, ingredients, steps, link; the NER list as a whole) is
+    // cut to this many bytes at a character boundary as the row is read; 0 = no limit.
+    size_t max_field_bytes = kDefaultMaxFieldBytes;
 };
 
 // A row that was skipped, and why.
@@ -27,6 +31,7 @@ struct RowIssue {
 struct LoadReport {
     std::vector<Recipe> recipes;
     std::vector<RowIssue> skipped;   // malformed rows, in file order
+    std::vector<RowIssue> cut;       // rows kept with a field cut to max_field_bytes, in file order
     size_t rows_read = 0;            // data rows looked at (recipes + skipped)
     FileFormat format = FileFormat::Auto;
     ColumnMapping mapping;           // as resolved for this file

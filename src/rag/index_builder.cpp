@@ -3,6 +3,7 @@
 #include "data/dataset_files.h"
 #include "hub/file_hash.h"
 #include "index/output_dir.h"
+#include "text/utf8.h"
 
 #include "util/timer.h"
 #include <filesystem>
@@ -17,9 +18,7 @@ using util::ms_since;
 // At most kMaxNodeMetadataBytes of a name or link, cut before a character boundary.
 std::string node_metadata(const std::string & s) {
     if (s.size() <= kMaxNodeMetadataBytes) return s;
-    size_t cut = kMaxNodeMetadataBytes;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    return s.substr(0, cut) + "...";
+    return s.substr(0, text::utf8_prefix_bytes(s, kMaxNodeMetadataBytes)) + "...";
 }
 
 }  // namespace
@@ -40,6 +39,7 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     data::LoadOptions lo;
     lo.limit = p.limit;
     lo.mapping = p.mapping;
+    lo.max_field_bytes = p.max_field_bytes;
     report.load = data::load_recipes(files, lo);
     report.load_ms = ms_since(t0);
 

@@ -25,6 +25,9 @@ struct IndexBuildParams {
     std::string split = "train"; // for Hub datasets: which split's files to use (data/dataset_files.h)
     std::string mapping;         // column mapping spec ("" = detect), see data/column_mapping.h
     size_t limit = 0;            // index at most this many recipes; 0 = all
+    // Each text field of a row is cut to this many bytes as it is read (data/field_limit.h);
+    // 0 = no limit. The cut rows are in load.cut.
+    size_t max_field_bytes = data::kDefaultMaxFieldBytes;
     EmbedderParams embed;
     IndexParams index;
     int chunk_size = 1024;       // tokens (LlamaIndex's default)

@@ -25,7 +25,8 @@ bool cell_text(const nlohmann::json & cells, const std::string & column, std::st
 
 }  // namespace
 
-SummaryData load_summary_data(const std::vector<std::string> & paths, const SummaryColumns & columns) {
+SummaryData load_summary_data(const std::vector<std::string> & paths, const SummaryColumns & columns,
+                              size_t max_field_bytes) {
     if (paths.empty()) throw Error("no dataset file given");
     for (const auto & p : paths)
         if (!std::filesystem::is_regular_file(p)) throw Error("dataset file not found: " + p);
@@ -61,6 +62,13 @@ SummaryData load_summary_data(const std::vector<std::string> & paths, const Summ
             return true;
         }
         if (!has_id || !cell_text(row.cells, columns.id, ex.id)) ex.id = "row-" + std::to_string(row.row);
+        std::string cut;
+        for (auto [field, s] : {std::pair<const std::string *, std::string *>{&columns.article, &ex.article},
+                                {&columns.summary, &ex.summary}, {&columns.id, &ex.id}}) {
+            if (const size_t original = data::cut_field(*s, max_field_bytes))
+                cut += (cut.empty() ? "" : "; ") + data::describe_cut(*field, s->size(), original);
+        }
+        if (!cut.empty()) data.cut.push_back(where + cut);
         data.examples.push_back(std::move(ex));
         return true;
     };

@@ -67,4 +67,15 @@ std::string to_valid_utf8(std::string_view bytes) {
     return out;
 }
 
+size_t utf8_prefix_bytes(std::string_view text, size_t max_bytes) {
+    if (text.size() <= max_bytes) return text.size();
+    // Back from the first byte past the cut to the lead byte of its character (a
+    // character has at most 3 continuation bytes), then keep that character only if
+    // it ends before the cut (a stray continuation byte is a character of its own).
+    size_t lead = max_bytes;
+    while (lead > 0 && max_bytes - lead < 3 && (static_cast<unsigned char>(text[lead]) & 0xC0) == 0x80) --lead;
+    const Utf8Char ch = decode_utf8_char(text, lead);
+    return lead + ch.length <= max_bytes ? max_bytes : lead;
+}
+
 }  // namespace ragppo::text

@@ -27,4 +27,9 @@ void append_utf8(std::string & out, uint32_t codepoint);
 // Returns text with each maximal ill-formed subsequence replaced by U+FFFD.
 std::string to_valid_utf8(std::string_view bytes);
 
+// The length of the longest prefix of `text` of at most `max_bytes` bytes that does
+// not end inside a character: where to cut a text to a byte budget and keep it
+// valid UTF-8 (a character that would straddle the cut is left out whole).
+size_t utf8_prefix_bytes(std::string_view text, size_t max_bytes);
+
 }  // namespace ragppo::text

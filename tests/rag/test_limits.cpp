@@ -28,6 +28,7 @@ TEST(IndexLimits, AHugeTitleIsStoredOncePerRecipeNotOncePerChunk) {
     p.out_dir = (dir / "idx").string();
     p.embed.hub.offline = true;
     p.embed.n_threads = 1;
+    p.max_field_bytes = 0;  // no read-time cut (data/field_limit.h): this is about the node metadata
     const auto report = rag::build_index(p);
     ASSERT_EQ(report.load.recipes.size(), 2u);
     EXPECT_EQ(report.load.recipes[0].name, title);  // the loader keeps the field; only node metadata is capped
