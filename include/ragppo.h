@@ -82,6 +82,11 @@ struct EmbedderParams {
     HubParams hub;
 };
 
+// The largest batch_tokens accepted (or the model's max_tokens where that is larger):
+// the batch's attention scores grow with its square (8192 tokens: ~3 GB for a 12-head
+// model; 65536 would be ~200 GB). embedder_load refuses more, and negative sizes.
+inline constexpr int kMaxEmbedBatchTokens = 8192;
+
 struct Embedder;  // opaque
 using EmbedderPtr = std::unique_ptr<Embedder, void (*)(Embedder *)>;
 

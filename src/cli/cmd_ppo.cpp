@@ -7,10 +7,12 @@
 #include "rl/gpt2_load.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
+#include "rl/ppo_memory.h"
 #include "rl/ppo_run.h"
 #include "rl/run_dir.h"
 #include "rl/summarize.h"
 #include "util/atomic_file.h"
+#include "util/available_memory.h"
 #include "util/progress.h"
 
 #include <torch/torch.h>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace ragppo::cli {
 
@@ -73,6 +76,14 @@ fs::path resolve_model_dir(const std::string & model, const HubParams & hub) {
                          "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
                          "special_tokens_map.json", "added_tokens.json"},
                         RepoType::Model, hub);
+}
+
+// The memory a job will need against what is available, before any of it is allocated
+// (rl/ppo_memory.h). On a GPU the weights and activations live in device memory, which
+// this does not measure; there the fixed caps of the flags are the only limit.
+std::optional<uint64_t> host_memory_for(const std::string & device) {
+    if (device != "cpu") return std::nullopt;
+    return util::available_memory_bytes();
 }
 
 void set_threads(int threads) {
@@ -214,8 +225,10 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     a.run.overwrite = a.overwrite;
 
     a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
-    // Refuse a model of another architecture or without a tokenizer before any data work.
-    (void)rl::read_gpt2_config(a.run.model_dir);
+    // Refuse a model of another architecture or without a tokenizer, or a batch that
+    // cannot fit in memory, before any data work.
+    const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
+    if (const auto available = host_memory_for(a.run.device)) rl::check_ppo_memory(model_config, cfg, *available);
     (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
     auto examples = load_examples(a.data);
     // The last eval_samples articles are held out: never trained on.
@@ -257,7 +270,9 @@ void register_ppo_cmd(CLI::App & app) {
         ->capture_default_str()->check(not_blank("the run directory (-o)"));
     const std::string batch_cap = std::to_string(kMaxPpoBatch);
     cmd->add_option("--steps", c.steps, "PPO steps, >= 1")->capture_default_str()->check(int_in("--steps", 1, kMaxPpoSteps));
-    cmd->add_option("--batch-size", c.batch_size, "Rollouts per PPO step, 1.." + batch_cap)
+    cmd->add_option("--batch-size", c.batch_size,
+                    "Rollouts per PPO step, 1.." + batch_cap + "; refused up front when the step's memory estimate exceeds "
+                    "the available memory")
         ->capture_default_str()->check(int_in("--batch-size", 1, kMaxPpoBatch));
     cmd->add_option("--mini-batch-size", c.mini_batch_size, "Rollouts per optimiser step, 1.." + batch_cap + ", dividing --batch-size")
         ->capture_default_str()->check(int_in("--mini-batch-size", 1, kMaxPpoBatch));
@@ -304,6 +319,8 @@ void register_ppo_cmd(CLI::App & app) {
     cmd->add_flag("--resume", a->run.resume,
                   "Continue the run in --out from its latest checkpoint, with its settings (--steps may grow; other "
                   "flags that contradict the run are refused)");
+    cmd->add_flag("--no-verify", [a](int64_t) { a->run.verify_checkpoint = false; },
+                  "With --resume: skip the CRC-32C check of the checkpoint's tensor files (about 0.3 s per GB)");
     cmd->add_flag("--overwrite", a->overwrite, "Replace the run in --out with a fresh one (its stats, checkpoints, model)");
     cmd->add_flag("--no-export", a->no_export, "Do not write the trained model in the HF layout");
     cmd->add_flag("--no-plots", a->no_plots, "Do not write training.svg");
@@ -339,7 +356,10 @@ struct EvalArgs {
 void run_eval_cmd(EvalArgs & a) {
     set_threads(a.threads);
     const auto dir = resolve_model_dir(a.model, a.data.hub);
-    (void)rl::read_gpt2_config(dir);
+    const rl::Gpt2Config model_config = rl::read_gpt2_config(dir);
+    if (const auto available = host_memory_for(a.device)) {
+        rl::check_summarize_memory(model_config, a.p.batch_size, a.p.query_max_tokens, a.p.rollout.max_new_tokens, *available);
+    }
     auto examples = load_examples(a.data);
     if (a.offset >= examples.size())
         throw Error("--offset " + std::to_string(a.offset) + " is past the " + std::to_string(examples.size()) + " usable rows");
@@ -386,7 +406,9 @@ void register_summarize_eval(CLI::App & app) {
     cmd->add_flag("--greedy", a->greedy, "Greedy decoding (default: pure sampling, as the PPO rollouts)");
     cmd->add_option("--seed", a->p.seed, "Sampling seed")
         ->capture_default_str()->check(int_in("--seed", 0, std::numeric_limits<long long>::max()));
-    cmd->add_option("--batch-size", a->p.batch_size, "Articles summarised together, 1.." + std::to_string(kMaxPpoBatch))
+    cmd->add_option("--batch-size", a->p.batch_size,
+                    "Articles summarised together, 1.." + std::to_string(kMaxPpoBatch) +
+                        "; refused up front when the memory estimate exceeds the available memory")
         ->capture_default_str()->check(int_in("--batch-size", 1, kMaxPpoBatch));
     cmd->add_flag("--stem", a->stem, "Porter-stem tokens before ROUGE");
     cmd->add_option("-o,--out", a->out, "Write per-article results as JSON");

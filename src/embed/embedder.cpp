@@ -129,6 +129,10 @@ std::vector<float> embed_all(Embedder & e, const std::vector<std::string> & text
 }  // namespace
 
 EmbedderPtr embedder_load(const EmbedderParams & params) {
+    if (params.max_tokens < 0 || params.batch_tokens < 0) {
+        throw Error("embedder max_tokens and batch_tokens must be >= 0, got " + std::to_string(params.max_tokens) + " and " +
+                    std::to_string(params.batch_tokens));
+    }
     const std::string model_id = params.model.empty() ? default_embedder_id() : params.model;
     const HubFile file = hub_resolve_gguf(model_id, params.hub);
 
@@ -139,6 +143,11 @@ EmbedderPtr embedder_load(const EmbedderParams & params) {
     const int trained = llama_model_n_ctx_train(e->model.get());
     e->max_tokens = params.max_tokens > 0 ? std::min(params.max_tokens, trained) : trained;
     e->batch_tokens = params.batch_tokens > 0 ? std::max(params.batch_tokens, e->max_tokens) : e->max_tokens;
+    if (e->batch_tokens > std::max(kMaxEmbedBatchTokens, e->max_tokens)) {
+        throw Error("embedder batch_tokens " + std::to_string(params.batch_tokens) + " is too large: at most " +
+                    std::to_string(std::max(kMaxEmbedBatchTokens, e->max_tokens)) +
+                    " (the batch's attention memory grows with its square)");
+    }
     e->max_seqs = static_cast<int>(std::min<size_t>(64, llama_max_parallel_sequences()));
     e->normalize = params.normalize;
     e->query_instruction = params.query_instruction;

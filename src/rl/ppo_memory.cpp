@@ -1,0 +1,100 @@
+#include "rl/ppo_memory.h"
+
+#include "ragppo.h"
+#include "util/available_memory.h"
+
+#include <algorithm>
+#include <string>
+
+namespace ragppo::rl {
+
+namespace {
+
+constexpr double kFloat = 4;  // bytes of an fp32 value
+
+double rollout_bytes(const Gpt2Config & m, double batch, double query, double seq) {
+    const double C = static_cast<double>(m.n_embd), I = static_cast<double>(m.mlp_width());
+    const double kv_cache = 2 * static_cast<double>(m.n_layer) * batch * seq * C * kFloat;
+    const double prompt_pass = 2 * batch * query * (3 * C + I) * kFloat;
+    return kv_cache + prompt_pass;
+}
+
+std::string shape(const Gpt2Config & m, int64_t seq) {
+    return std::to_string(m.n_layer) + " layers, " + std::to_string(m.n_embd) + " wide, " + std::to_string(m.vocab_size) +
+           "-token vocabulary, " + std::to_string(seq) + "-token sequences";
+}
+
+// The largest value in [1, hi] for which fits(b) holds, or 0 (fits is monotone).
+int64_t largest_fitting(int64_t hi, const auto & fits) {
+    int64_t lo = 0;  // fits(lo) or lo == 0
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo + 1) / 2;
+        if (fits(mid)) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+}  // namespace
+
+double PpoMemoryEstimate::peak() const { return weights + std::max({rollout, scoring, training}) + full_kl; }
+
+double gpt2_parameter_count(const Gpt2Config & m) {
+    const double V = static_cast<double>(m.vocab_size), P = static_cast<double>(m.n_positions);
+    const double C = static_cast<double>(m.n_embd), I = static_cast<double>(m.mlp_width());
+    const double per_layer = (C * 3 * C + 3 * C) + (C * C + C) + (C * I + I) + (I * C + C) + 4 * C;
+    const double lm_head = m.tie_word_embeddings ? 0 : V * C;
+    return V * C + P * C + static_cast<double>(m.n_layer) * per_layer + 2 * C + lm_head + (C + 1);
+}
+
+PpoMemoryEstimate estimate_ppo_memory(const Gpt2Config & m, const PpoConfig & ppo) {
+    const double B = static_cast<double>(ppo.batch_size), mb = static_cast<double>(std::min(ppo.mini_batch_size, ppo.batch_size));
+    const double Q = static_cast<double>(ppo.query_max_tokens), R = static_cast<double>(ppo.max_new_tokens), S = Q + R;
+    const double V = static_cast<double>(m.vocab_size), C = static_cast<double>(m.n_embd);
+    const double I = static_cast<double>(m.mlp_width()), L = static_cast<double>(m.n_layer);
+    PpoMemoryEstimate e;
+    e.weights = 5 * gpt2_parameter_count(m) * kFloat;
+    e.rollout = rollout_bytes(m, B, Q, S);
+    e.scoring = 3 * mb * R * V * kFloat;
+    e.training = L * mb * S * (9 * C + 2 * I) * kFloat + 4 * mb * R * V * kFloat;
+    if (ppo.kl_estimator == KlEstimator::Full) e.full_kl = 2 * B * R * V * kFloat;
+    return e;
+}
+
+double estimate_summarize_memory(const Gpt2Config & m, int64_t batch, int64_t query_tokens, int64_t new_tokens) {
+    const double Q = static_cast<double>(query_tokens);
+    return gpt2_parameter_count(m) * kFloat + rollout_bytes(m, static_cast<double>(batch), Q, Q + static_cast<double>(new_tokens));
+}
+
+void check_ppo_memory(const Gpt2Config & m, const PpoConfig & ppo, uint64_t available_bytes) {
+    const double need = estimate_ppo_memory(m, ppo).peak(), have = static_cast<double>(available_bytes);
+    if (need <= have) return;
+    const int64_t fits = largest_fitting(ppo.batch_size, [&](int64_t b) {
+        PpoConfig smaller = ppo;
+        smaller.batch_size = b;
+        smaller.mini_batch_size = std::min(ppo.mini_batch_size, b);
+        return estimate_ppo_memory(m, smaller).peak() <= have;
+    });
+    const std::string advice = fits > 0 ? "use a smaller --batch-size / --mini-batch-size (about " + std::to_string(fits) +
+                                              " rollouts per batch would fit)"
+                                        : "even one rollout per batch does not fit: a smaller model, --query-max-tokens or -n";
+    throw Error("a PPO step with --batch-size " + std::to_string(ppo.batch_size) + " --mini-batch-size " +
+                std::to_string(ppo.mini_batch_size) + " needs about " + util::format_bytes(need) + " of memory (estimate; " +
+                shape(m, ppo.query_max_tokens + ppo.max_new_tokens) + "), only " + util::format_bytes(have) +
+                " is available: " + advice);
+}
+
+void check_summarize_memory(const Gpt2Config & m, int64_t batch, int64_t query_tokens, int64_t new_tokens,
+                            uint64_t available_bytes) {
+    const double need = estimate_summarize_memory(m, batch, query_tokens, new_tokens), have = static_cast<double>(available_bytes);
+    if (need <= have) return;
+    const int64_t fits = largest_fitting(batch, [&](int64_t b) {
+        return estimate_summarize_memory(m, b, query_tokens, new_tokens) <= have;
+    });
+    throw Error("summarising --batch-size " + std::to_string(batch) + " articles at once needs about " +
+                util::format_bytes(need) + " of memory (estimate; " + shape(m, query_tokens + new_tokens) + "), only " +
+                util::format_bytes(have) + " is available: " +
+                (fits > 0 ? "use --batch-size " + std::to_string(fits) + " or less" : "use a smaller model or fewer tokens"));
+}
+
+}  // namespace ragppo::rl
