@@ -55,6 +55,8 @@ void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p) {
     cmd->add_option("--response-mode", p.mode, "compact (pack chunks, then refine) or refine (one chunk per call)")
         ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
     cmd->add_option("--embed-model", p.embed_model, "Embedding model (default: the one the index was built with)");
+    cmd->add_flag("--no-verify", [&p](int64_t) { p.verify_index = false; },
+                  "Load the index without checking its files' CRC-32C (sizes only; for huge indexes; `ragppo verify` checks)");
     add_generator_options(cmd, p.llm, /*with_hub=*/false);
     add_sampling_options(cmd, p.sampling);
     add_hub_options(cmd, p.hub);

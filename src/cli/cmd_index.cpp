@@ -76,6 +76,8 @@ void register_index(CLI::App & app) {
                     "--append); anything else is refused")
         ->capture_default_str()->check(not_blank("the index directory (-o)"));
     cmd->add_flag("--append", a->p.append, "Add new recipes to an existing index instead of replacing it (the index must exist)");
+    cmd->add_flag("--no-verify", [a](int64_t) { a->p.verify_existing = false; },
+                  "With --append: load the index without checking its files' CRC-32C (sizes only; for huge indexes)");
     cmd->add_option("--chunk-size", a->p.chunk_size, "Chunk size in embedding tokens")
         ->capture_default_str()->check(int_in("--chunk-size", 1, 1 << 20));
     cmd->add_option("--chunk-overlap", a->p.chunk_overlap, "Overlap between chunks in tokens (less than the chunk size)")

@@ -20,6 +20,7 @@ void register_compare(CLI::App & app);  // compare and eval-answers
 void register_eval_retrieval(CLI::App & app);
 void register_ppo(CLI::App & app);  // ppo and summarize-eval
 void register_system_info(CLI::App & app);
+void register_verify(CLI::App & app);
 
 // One line: versions, CPU, ggml variant, threads (the first line of a --verbose run).
 std::string system_info_line();

@@ -32,6 +32,7 @@ int main(int argc, char ** argv) {
         ragppo::cli::register_embed(app);
         ragppo::cli::register_generate(app);
         ragppo::cli::register_system_info(app);
+        ragppo::cli::register_verify(app);
         app.parse(argc, argv);
     } catch (const CLI::ParseError & e) {
         return app.exit(e);

@@ -114,8 +114,8 @@ VectorStorePtr vector_store_load(const std::string & dir_in, const IndexLoadPara
     index::recover_dir(dir);
     const index::StoredManifest sm = index::read_manifest(dir);
     index::check_embedding(sm.m, params, dir);
-    check_file(dir, index::kFaissFile, sm.faiss_bytes, sm.faiss_crc32c);
-    check_file(dir, index::kNodesFile, sm.nodes_bytes, sm.nodes_crc32c);
+    check_file(dir, index::kFaissFile, sm.faiss_bytes, params.verify ? sm.faiss_crc32c : std::nullopt);
+    check_file(dir, index::kNodesFile, sm.nodes_bytes, params.verify ? sm.nodes_crc32c : std::nullopt);
 
     VectorStorePtr s(new VectorStore, free_store);
     s->manifest = sm.m;

@@ -73,6 +73,9 @@ struct IndexLoadParams {
     std::string expect_model_sha256;
     int expect_dim = 0;
     int hnsw_ef_search = 0;  // 0 = as saved
+    // Check each file's CRC-32C from the manifest (every byte read once: about 0.3 s per
+    // GB, docs/RELIABILITY.md); false (--no-verify) checks the sizes only.
+    bool verify = true;
 };
 
 struct VectorStore;  // opaque

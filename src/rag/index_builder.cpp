@@ -79,6 +79,7 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     check.expect_model = info.embed_model;
     check.expect_model_sha256 = info.embed_model_sha256;
     check.expect_dim = info.dim;
+    check.verify = p.verify_existing;
     VectorStorePtr existing(nullptr, [](VectorStore *) {});
     if (p.append && state == index::OutputState::Index) {
         existing = vector_store_load(target.string(), check);  // refuses another embedding model before any work

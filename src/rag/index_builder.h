@@ -34,6 +34,7 @@ struct IndexBuildParams {
     int chunk_overlap = 200;
     std::string out_dir;
     bool append = false;         // add to an existing index instead of replacing it
+    bool verify_existing = true; // with append: check the existing index's CRC-32C on load (false: --no-verify)
 };
 
 struct IndexBuildReport {

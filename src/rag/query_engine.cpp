@@ -37,6 +37,7 @@ QueryEngine::QueryEngine(const QueryEngineParams & params)
     if (params_.top_k < 1) throw Error("top-k must be at least 1, got " + std::to_string(params_.top_k));
     manifest_ = index_read_manifest(params_.index_dir);
     IndexLoadParams check;
+    check.verify = params_.verify_index;
     embedder_ = load_matching_embedder(params_, manifest_, check);
     store_ = vector_store_load(params_.index_dir, check);
 }

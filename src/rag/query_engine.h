@@ -21,6 +21,7 @@ struct QueryEngineParams {
     int top_k = 3;
     ResponseMode mode = ResponseMode::Compact;
     int n_threads = 0;
+    bool verify_index = true;  // check the index files' CRC-32C on load (false: --no-verify)
     HubParams hub;
 };
 

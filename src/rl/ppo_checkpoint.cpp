@@ -1,5 +1,7 @@
 #include "rl/ppo_checkpoint.h"
 
+#include "rl/checkpoint_files.h"
+
 #include "index/atomic_dir.h"
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
@@ -23,7 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char * kLatest = "latest";
-constexpr int kFormat = 1;
 
 std::string checkpoint_name(int64_t step) {
     char buf[32];
@@ -49,30 +50,6 @@ void remove_dead_writers_temps(const fs::path & root) {
         if (pid <= 0 || pid == getpid()) continue;
         if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
         fs::remove_all(e.path(), ec);
-    }
-}
-
-// The tensor files of a checkpoint; state.json records each one's CRC-32C so a
-// damaged file (a flipped byte keeps the size and often still unpickles) is refused
-// on resume instead of training on silently corrupted weights or optimizer moments.
-constexpr const char * kTensorFiles[] = {"policy.pt", "optimizer.pt", "rng.pt"};
-
-std::string crc_hex(uint32_t crc) {
-    char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", crc);
-    return buf;
-}
-
-void verify_tensor_files(const fs::path & checkpoint, const nlohmann::json & state) {
-    if (!state.contains("crc32c")) return;  // a checkpoint from before checksums were recorded
-    const auto & sums = state.at("crc32c");
-    for (const char * f : kTensorFiles) {
-        if (!sums.contains(f)) throw Error("checkpoint " + checkpoint.string() + ": state.json lacks the checksum of " + f);
-        if (!fs::exists(checkpoint / f)) throw Error("checkpoint " + checkpoint.string() + " is incomplete: " + f + " is missing");
-        if (crc_hex(util::crc32c_file(checkpoint / f)) != sums.at(f)) {
-            throw Error((checkpoint / f).string() + " is corrupt (its CRC-32C differs from the one in state.json); "
-                        "resume from an earlier checkpoint");
-        }
     }
 }
 
@@ -110,9 +87,9 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
             rng.save_to((tmp / "rng.pt").string());
         });
         nlohmann::json sums;
-        for (const char * f : kTensorFiles) sums[f] = crc_hex(util::crc32c_file(tmp / f));
+        for (const char * f : kCheckpointTensorFiles) sums[f] = crc32c_hex(util::crc32c_file(tmp / f));
         const nlohmann::json state = {
-            {"format", kFormat},
+            {"format", kCheckpointFormat},
             {"step", cursor.step},
             {"data_cursor", cursor.data_cursor},
             {"kl_coef", trainer.kl_controller().value()},
@@ -147,21 +124,12 @@ std::optional<fs::path> latest_checkpoint(const fs::path & root) {
     return dir;
 }
 
-nlohmann::json read_checkpoint_state(const fs::path & checkpoint) {
-    std::ifstream in(checkpoint / "state.json");
-    if (!in) throw Error("not a PPO checkpoint (no state.json): " + checkpoint.string());
-    try {
-        auto state = nlohmann::json::parse(in);
-        if (state.value("format", 0) != kFormat) throw Error("unknown checkpoint format in " + checkpoint.string());
-        return state;
-    } catch (const nlohmann::json::exception & e) {
-        throw Error("damaged checkpoint state " + (checkpoint / "state.json").string() + ": " + e.what());
-    }
-}
-
-TrainingCursor load_checkpoint(const fs::path & checkpoint, PpoTrainer & trainer, torch::Generator & sample_rng) {
+TrainingCursor load_checkpoint(const fs::path & checkpoint, PpoTrainer & trainer, torch::Generator & sample_rng,
+                               bool verify) {
     const auto state = read_checkpoint_state(checkpoint);
-    verify_tensor_files(checkpoint, state);
+    // Every byte of the tensor files (about 0.3 s per GB; docs/RELIABILITY.md), so damaged
+    // weights or moments are refused instead of trained on; --no-verify skips it.
+    if (verify) verify_checkpoint_files(checkpoint, state);
     const auto have = model_shape(trainer.policy().config());
     if (state.at("model_shape") != have)
         throw Error("checkpoint " + checkpoint.string() + " is of another model (" + state.at("model_shape").dump() +

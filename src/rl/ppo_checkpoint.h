@@ -12,6 +12,7 @@
 // checkpoint whole and `latest` pointing at a complete one.
 #pragma once
 
+#include "rl/checkpoint_files.h"
 #include "rl/ppo_trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -38,14 +39,13 @@ std::filesystem::path save_checkpoint(const std::filesystem::path & root, PpoTra
 // The newest complete checkpoint under `root`, if any.
 std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path & root);
 
-// state.json of a checkpoint. Throws ragppo::Error if it is missing or unreadable.
-nlohmann::json read_checkpoint_state(const std::filesystem::path & checkpoint);
+// read_checkpoint_state (state.json) and verify_checkpoint_files: rl/checkpoint_files.h.
 
 // Restores the trainer (policy, value head, Adam, KL coefficient, shuffling RNG),
 // the sampling RNG and torch's global RNG from `checkpoint`; returns the cursor.
 // Throws ragppo::Error, one line, for a checkpoint of another model shape or a
-// damaged file.
+// damaged file. verify: check each tensor file's CRC-32C first (false: --no-verify).
 TrainingCursor load_checkpoint(const std::filesystem::path & checkpoint, PpoTrainer & trainer,
-                               torch::Generator & sample_rng);
+                               torch::Generator & sample_rng, bool verify = true);
 
 }  // namespace ragppo::rl

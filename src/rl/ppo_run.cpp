@@ -134,7 +134,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
 
     TrainingCursor cursor;
     if (resume_from) {
-        cursor = load_checkpoint(*resume_from, trainer, sample_rng);
+        cursor = load_checkpoint(*resume_from, trainer, sample_rng, params.verify_checkpoint);
         truncate_log(out / "stats.jsonl", cursor.step);
         truncate_log(out / "samples.jsonl", cursor.step);
         log("resuming from " + resume_from->string() + " (step " + std::to_string(cursor.step) + ")");

@@ -38,6 +38,7 @@ struct PpoRunParams {
     int keep_checkpoints = 2;
     int64_t log_every = 10;    // print the mean reward every N steps
     bool resume = false;       // continue from out_dir's latest checkpoint
+    bool verify_checkpoint = true;  // check the resumed checkpoint's CRC-32C first (false: --no-verify)
     bool overwrite = false;    // a fresh run may replace the run in out_dir (else refused; run_dir.h)
     // out_dir's write lock when the caller took it up front (lock_run_dir; the CLI does,
     // so a second writer fails before any loading); empty = run_ppo takes it.
