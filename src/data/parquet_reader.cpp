@@ -2,6 +2,7 @@
 
 #include "data/parquet_cell.h"
 #include "ragppo.h"
+#include "util/available_memory.h"
 #include "util/message_list.h"
 
 #include <arrow/buffer.h>
@@ -12,8 +13,10 @@
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/exception.h>
+#include <parquet/metadata.h>
 #include <parquet/properties.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -49,6 +52,35 @@ auto arrow_call(const std::string & what, F && f) {
     }
 }
 
+// A row group is decoded whole, and Arrow sizes its arrays by the row count the footer
+// declares: a 2 KB file claiming 10^11 rows of RLE-encoded nulls would take every byte
+// of memory before a single cell is read (found by fuzz/fuzz_parquet.cpp). So the footer
+// must add up, and each row group's decoded size must fit in half the available memory.
+void check_row_groups(const parquet::FileMetaData & md, const std::string & what) {
+    int64_t rows = 0;
+    for (int g = 0; g < md.num_row_groups(); ++g) {
+        const int64_t n = md.RowGroup(g)->num_rows();
+        if (n < 0 || n > md.num_rows() - rows) {
+            throw read_error(what, "its row groups declare more rows than the file's " + std::to_string(md.num_rows()) +
+                                       " (a corrupt footer)");
+        }
+        rows += n;
+    }
+    const uint64_t budget = util::available_memory_bytes().value_or(uint64_t{8} << 30) / 2;
+    for (int g = 0; g < md.num_row_groups(); ++g) {
+        const auto rg = md.RowGroup(g);
+        // Per row and column at least an offset and a validity bit; plus the decoded bytes.
+        const double decoded = static_cast<double>(rg->num_rows()) * std::max(1, rg->num_columns()) * 9.0 +
+                               static_cast<double>(std::max<int64_t>(0, rg->total_byte_size()));
+        if (decoded > static_cast<double>(budget)) {
+            throw read_error(what, "row group " + std::to_string(g) + " (" + std::to_string(rg->num_rows()) +
+                                       " rows) decodes to about " + util::format_bytes(decoded) + ", more than half the " +
+                                       util::format_bytes(static_cast<double>(budget) * 2) +
+                                       " of memory available; rewrite it with smaller row groups");
+        }
+    }
+}
+
 // Streams the files of one table through the callbacks, one row group at a time.
 class TableReader {
   public:
@@ -81,6 +113,7 @@ class TableReader {
         for (const auto & f : schema->fields()) columns.push_back(f->name());
         check_columns(columns, what);
 
+        check_row_groups(*reader->parquet_reader()->metadata(), what);
         for (int g = 0; g < reader->num_row_groups(); ++g) {
             std::shared_ptr<arrow::Table> table = arrow_call(what, [&] { return reader->ReadRowGroup(g); });
             ++info.row_groups;

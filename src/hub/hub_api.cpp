@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 namespace ragppo::hub {
 namespace {
 
@@ -81,13 +83,11 @@ Error http_error(long status, const HubContext & ctx, RepoType type, const std::
     }
 }
 
-RepoRevision api_revision(const HubContext & ctx, RepoType type, const std::string & repo, const std::string & rev) {
-    const auto j = get_json(ctx, type, repo, api_base(ctx, type, repo) + "/revision/" + url_encode(rev, false),
-                            repo_label(type, repo) + " or its revision '" + rev + "' not found on " + ctx.endpoint);
+RepoRevision parse_revision(const nlohmann::json & j, const std::string & label, const std::string & rev) {
     RepoRevision out;
     if (j.is_object() && j.contains("sha") && j["sha"].is_string()) out.commit = j["sha"].get<std::string>();
     if (!is_commit_hash(out.commit)) {
-        throw Error(repo_label(type, repo) + ": the Hub answered revision '" + rev + "' without a valid commit hash");
+        throw Error(label + ": the Hub answered revision '" + rev + "' without a valid commit hash");
     }
     if (j.contains("siblings") && j["siblings"].is_array()) {
         for (const auto & s : j["siblings"]) {
@@ -100,32 +100,56 @@ RepoRevision api_revision(const HubContext & ctx, RepoType type, const std::stri
     return out;
 }
 
-std::vector<TreeEntry> api_tree(const HubContext & ctx, RepoType type, const std::string & repo,
-                                const std::string & commit) {
-    const auto j = get_json(ctx, type, repo, api_base(ctx, type, repo) + "/tree/" + commit + "?recursive=true",
-                            repo_label(type, repo) + ": commit " + commit + " not found on " + ctx.endpoint);
+RepoRevision api_revision(const HubContext & ctx, RepoType type, const std::string & repo, const std::string & rev) {
+    const auto j = get_json(ctx, type, repo, api_base(ctx, type, repo) + "/revision/" + url_encode(rev, false),
+                            repo_label(type, repo) + " or its revision '" + rev + "' not found on " + ctx.endpoint);
+    return parse_revision(j, repo_label(type, repo), rev);
+}
+
+namespace {
+
+// A listing field of the wrong JSON type is the Hub's error, not ours: the entry is
+// skipped like any other entry we cannot use.
+std::optional<std::string> string_field(const nlohmann::json & o, const char * key) {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_string()) return std::nullopt;
+    return o[key].get<std::string>();
+}
+
+std::optional<uint64_t> size_field(const nlohmann::json & o, const char * key) {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_number_unsigned()) return std::nullopt;
+    return o[key].get<uint64_t>();
+}
+
+}  // namespace
+
+std::vector<TreeEntry> parse_tree(const nlohmann::json & j, const std::string & label) {
     std::vector<TreeEntry> out;
-    if (!j.is_array()) throw Error(repo_label(type, repo) + ": unexpected tree listing from the Hub");
+    if (!j.is_array()) throw Error(label + ": unexpected tree listing from the Hub");
     for (const auto & item : j) {
-        if (!item.is_object() || item.value("type", "") != "file" || !item.contains("path") ||
-            !item["path"].is_string()) {
-            continue;
-        }
+        if (string_field(item, "type") != "file") continue;
+        auto path = string_field(item, "path");
+        if (!path || !valid_repo_path(*path)) continue;  // never let a listing write outside the snapshot
         TreeEntry e;
-        e.path = item["path"].get<std::string>();
-        if (!valid_repo_path(e.path)) continue;  // never let a listing write outside the snapshot
-        e.size = item.value("size", uint64_t{0});
+        e.path = std::move(*path);
+        e.size = size_field(item, "size").value_or(0);
         if (item.contains("lfs") && item["lfs"].is_object()) {
             e.lfs = true;
-            e.oid = item["lfs"].value("oid", "");
-            e.size = item["lfs"].value("size", e.size);
+            e.oid = string_field(item["lfs"], "oid").value_or("");
+            e.size = size_field(item["lfs"], "size").value_or(e.size);
         } else {
-            e.oid = item.value("oid", "");
+            e.oid = string_field(item, "oid").value_or("");
         }
         if (!valid_oid(e.oid)) continue;
         out.push_back(std::move(e));
     }
     return out;
+}
+
+std::vector<TreeEntry> api_tree(const HubContext & ctx, RepoType type, const std::string & repo,
+                                const std::string & commit) {
+    const auto j = get_json(ctx, type, repo, api_base(ctx, type, repo) + "/tree/" + commit + "?recursive=true",
+                            repo_label(type, repo) + ": commit " + commit + " not found on " + ctx.endpoint);
+    return parse_tree(j, repo_label(type, repo));
 }
 
 std::string resolve_url(const HubContext & ctx, RepoType type, const std::string & repo, const std::string & commit,

@@ -4,6 +4,8 @@
 
 #include "hub/hub_context.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +31,12 @@ struct TreeEntry {
 
 // GET {endpoint}api/{models|datasets}/{repo}/revision/{rev}
 RepoRevision api_revision(const HubContext & ctx, RepoType type, const std::string & repo, const std::string & rev);
+
+// The two answers above as parsed JSON -> what we use of them; entries with paths that
+// would leave the snapshot, bad hashes or wrong field types are skipped. Apart from the
+// calls, so the fuzzer (fuzz/fuzz_hub_listing.cpp) can reach them without a network.
+RepoRevision parse_revision(const nlohmann::json & j, const std::string & label, const std::string & rev);
+std::vector<TreeEntry> parse_tree(const nlohmann::json & j, const std::string & label);
 
 // GET {endpoint}api/{models|datasets}/{repo}/tree/{commit}?recursive=true (files only).
 // The real Hub paginates listings past 1,000 entries with a Link header, which

@@ -35,7 +35,9 @@ Gpt2Config parse_gpt2_config(const std::string & json_text, const std::string & 
     } catch (const nlohmann::json::exception & e) {
         throw Error(where + ": not valid JSON (" + e.what() + ")");
     }
-    const std::string model_type = j.value("model_type", std::string{});
+    if (!j.is_object()) throw Error(where + ": expected a JSON object of GPT-2 settings");
+    const auto mt = j.find("model_type");
+    const std::string model_type = mt != j.end() && mt->is_string() ? mt->get<std::string>() : std::string{};
     if (model_type != "gpt2")
         throw Error(where + ": model_type is '" + model_type + "', expected a GPT-2 checkpoint ('gpt2')");
     if (flag(j, "add_cross_attention")) throw Error(where + ": GPT-2 with cross-attention is not supported");

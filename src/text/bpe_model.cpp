@@ -3,6 +3,8 @@
 #include "text/byte_level.h"
 #include "text/utf8.h"
 
+#include "ragppo.h"
+
 #include <mutex>
 #include <algorithm>
 #include <iterator>
@@ -33,7 +35,7 @@ BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab,
       cache_(std::make_unique<PieceCache>()) {
     int32_t max_id = -1;
     for (const auto & [token, id] : vocab_) {
-        if (id < 0) throw std::runtime_error("BPE vocabulary has a negative id for token '" + token + "'");
+        if (id < 0) throw Error("BPE vocabulary has a negative id for token '" + token + "'");
         max_id = std::max(max_id, id);
     }
     id_to_token_.resize(static_cast<size_t>(max_id + 1));
@@ -48,7 +50,7 @@ BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab,
         const auto & [left, right] = merges[rank];
         const int32_t l = token_to_id(left), r = token_to_id(right), m = token_to_id(left + right);
         if (l < 0 || r < 0 || m < 0) {
-            throw std::runtime_error("BPE merge " + std::to_string(rank) + " ('" + left + "' '" + right +
+            throw Error("BPE merge " + std::to_string(rank) + " ('" + left + "' '" + right +
                                      "') names a token missing from the vocabulary");
         }
         // A repeated pair keeps its last rank, as HF's merge map does.

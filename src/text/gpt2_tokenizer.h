@@ -60,6 +60,13 @@ public:
     const std::vector<AddedToken> & added_tokens() const;
 
 private:
+    // The loaders proper; the public ones above wrap them to turn a JSON structure error
+    // into one ragppo::Error naming the file.
+    static Gpt2Tokenizer load_tokenizer_json(const std::filesystem::path & path);
+    static Gpt2Tokenizer load_vocab_and_merges(const std::filesystem::path & vocab_json,
+                                               const std::filesystem::path & merges_txt, std::vector<AddedToken> added);
+    static Gpt2Tokenizer load_directory(const std::filesystem::path & dir);
+
     struct Impl;
     explicit Gpt2Tokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -3,9 +3,12 @@
 #include "text/gpt2_tokenizer.h"
 #include "text/gpt2_tokenizer_impl.h"
 
+#include "ragppo.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -18,19 +21,25 @@ namespace fs = std::filesystem;
 
 json read_json(const fs::path & path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path.string());
+    if (!in) throw Error("cannot open " + path.string());
     try {
         return json::parse(in);
     } catch (const json::exception & e) {
-        throw std::runtime_error(path.string() + ": invalid JSON: " + e.what());
+        throw Error(path.string() + ": invalid JSON: " + e.what());
     }
 }
 
 std::unordered_map<std::string, int32_t> vocab_from_json(const json & j, const fs::path & where) {
-    if (!j.is_object()) throw std::runtime_error(where.string() + ": the vocabulary is not a JSON object");
+    if (!j.is_object()) throw Error(where.string() + ": the vocabulary is not a JSON object");
     std::unordered_map<std::string, int32_t> vocab;
     vocab.reserve(j.size());
-    for (const auto & [token, id] : j.items()) vocab.emplace(token, id.get<int32_t>());
+    for (const auto & [token, id] : j.items()) {
+        // Checked before get<int32_t>: a float or 64-bit id would be converted with UB.
+        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) {
+            throw Error(where.string() + ": the id of token " + json(token).dump() + " is not an integer in [0, 2^31)");
+        }
+        vocab.emplace(token, id.get<int32_t>());
+    }
     return vocab;
 }
 
@@ -38,7 +47,7 @@ std::unordered_map<std::string, int32_t> vocab_from_json(const json & j, const f
 std::pair<std::string, std::string> split_merge_line(const std::string & line, size_t number, const fs::path & where) {
     const size_t space = line.find(' ');
     if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos) {
-        throw std::runtime_error(where.string() + ": merge " + std::to_string(number) + " is not 'left right': " + line);
+        throw Error(where.string() + ": merge " + std::to_string(number) + " is not 'left right': " + line);
     }
     return {line.substr(0, space), line.substr(space + 1)};
 }
@@ -56,7 +65,7 @@ std::vector<std::pair<std::string, std::string>> merges_from_json(const json & j
 
 std::vector<std::pair<std::string, std::string>> merges_from_text(const fs::path & path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path.string());
+    if (!in) throw Error("cannot open " + path.string());
     std::vector<std::pair<std::string, std::string>> merges;
     std::string line;
     size_t number = 0;
@@ -82,12 +91,29 @@ AddedToken added_token_from_json(const json & t) {
 }
 
 void require(bool ok, const fs::path & where, const std::string & what) {
-    if (!ok) throw std::runtime_error(where.string() + ": unsupported tokenizer: " + what);
+    if (!ok) throw Error(where.string() + ": unsupported tokenizer: " + what);
+}
+
+// Tokenizer files are walked with nlohmann's checked accessors (at, get, value), which
+// throw their own exceptions on a missing key or a wrong type; the user gets them as
+// one ragppo::Error naming the file (found by fuzz/fuzz_tokenizer_json.cpp).
+template <class F> auto with_file_context(const fs::path & where, F && load) {
+    try {
+        return load();
+    } catch (const json::exception & e) {
+        throw Error(where.string() + ": not a tokenizer file we can read (" + e.what() + ")");
+    } catch (const std::logic_error & e) {  // std::stoi on an added token's id
+        throw Error(where.string() + ": not a tokenizer file we can read (" + e.what() + ")");
+    }
 }
 
 }  // namespace
 
 Gpt2Tokenizer Gpt2Tokenizer::from_tokenizer_json(const fs::path & path) {
+    return with_file_context(path, [&] { return load_tokenizer_json(path); });
+}
+
+Gpt2Tokenizer Gpt2Tokenizer::load_tokenizer_json(const fs::path & path) {
     const json j = read_json(path);
     const json & model = j.at("model");
     require(model.value("type", std::string("BPE")) == "BPE", path, "model type is not BPE");
@@ -118,6 +144,11 @@ Gpt2Tokenizer Gpt2Tokenizer::from_tokenizer_json(const fs::path & path) {
 
 Gpt2Tokenizer Gpt2Tokenizer::from_vocab_and_merges(const fs::path & vocab_json, const fs::path & merges_txt,
                                                    std::vector<AddedToken> added) {
+    return with_file_context(vocab_json, [&] { return load_vocab_and_merges(vocab_json, merges_txt, std::move(added)); });
+}
+
+Gpt2Tokenizer Gpt2Tokenizer::load_vocab_and_merges(const fs::path & vocab_json, const fs::path & merges_txt,
+                                                   std::vector<AddedToken> added) {
     auto impl = std::make_unique<Impl>();
     impl->model = std::make_unique<BpeModel>(vocab_from_json(read_json(vocab_json), vocab_json),
                                              merges_from_text(merges_txt), false);
@@ -133,6 +164,10 @@ Gpt2Tokenizer Gpt2Tokenizer::from_vocab_and_merges(const fs::path & vocab_json, 
 }
 
 Gpt2Tokenizer Gpt2Tokenizer::from_directory(const fs::path & dir) {
+    return with_file_context(dir, [&] { return load_directory(dir); });
+}
+
+Gpt2Tokenizer Gpt2Tokenizer::load_directory(const fs::path & dir) {
     if (fs::exists(dir / "tokenizer.json")) return from_tokenizer_json(dir / "tokenizer.json");
     std::vector<AddedToken> added;
     const fs::path config = dir / "tokenizer_config.json";
