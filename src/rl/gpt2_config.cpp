@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <fstream>
 #include <utility>
 #include <sstream>
@@ -18,7 +20,22 @@ namespace {
 template <typename T>
 void read_if_set(const nlohmann::json & j, const char * key, T & field) {
     auto it = j.find(key);
-    if (it != j.end() && !it->is_null()) field = it->get<T>();
+    if (it == j.end() || it->is_null()) return;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // nlohmann converts a number to an integer type with a plain cast: 1e43 or -1 into
+        // a size would be undefined behaviour (found by fuzz/fuzz_gpt2_config.cpp).
+        const bool whole = it->is_number_integer() ||
+                           (it->is_number_float() && std::isfinite(it->get<double>()) &&
+                            std::trunc(it->get<double>()) == it->get<double>());
+        const double v = whole ? it->get<double>() : 0;
+        if (!whole || v < static_cast<double>(std::numeric_limits<T>::min()) ||
+            v >= std::ldexp(1.0, std::numeric_limits<T>::digits)) {
+            throw Error(std::string(key) + " " + it->dump() + " is not a whole number in range");
+        }
+        field = it->is_number_integer() ? static_cast<T>(it->get<int64_t>()) : static_cast<T>(v);
+    } else {
+        field = it->get<T>();
+    }
 }
 
 bool flag(const nlohmann::json & j, const char * key) {
@@ -62,6 +79,8 @@ Gpt2Config parse_gpt2_config(const std::string & json_text, const std::string & 
         read_if_set(j, "summary_dropout_prob", c.summary_dropout_prob);
     } catch (const nlohmann::json::exception & e) {
         throw Error(where + ": a field has the wrong type (" + e.what() + ")");
+    } catch (const Error & e) {
+        throw Error(where + ": " + e.what());
     }
 
     if (c.vocab_size <= 0 || c.n_positions <= 0 || c.n_embd <= 0 || c.n_layer <= 0 || c.n_head <= 0)

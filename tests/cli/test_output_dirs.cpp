@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <vector>
 
-using ragppo::test::bin;
+using ragppo::test::ragppo_cmd;
 using ragppo::test::read_file;
 using ragppo::test::run_command;
 using ragppo::test::shell_quote;
@@ -30,8 +30,6 @@ using ragppo::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ragppo_cmd(const std::string & args) { return "OMP_NUM_THREADS=1 " + bin("ragppo") + " " + args; }
 
 int count_lines(const std::string & s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 

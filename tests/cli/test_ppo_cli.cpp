@@ -14,14 +14,12 @@
 #include <filesystem>
 #include <fstream>
 
-using ragppo::test::bin;
+using ragppo::test::ragppo_cmd;
 using ragppo::test::run_command;
 using ragppo::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ragppo_cmd(const std::string & args) { return "OMP_NUM_THREADS=1 " + bin("ragppo") + " " + args; }
 
 int count_lines(const std::string & s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 

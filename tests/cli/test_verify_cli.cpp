@@ -11,6 +11,7 @@
 #include <filesystem>
 
 using ragppo::test::bin;
+using ragppo::test::ragppo_cmd;
 using ragppo::test::read_file;
 using ragppo::test::run_command;
 using ragppo::test::shell_quote;
@@ -18,8 +19,6 @@ using ragppo::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ragppo_cmd(const std::string & args) { return "OMP_NUM_THREADS=1 " + bin("ragppo") + " " + args; }
 
 std::string append_cmd(const fs::path & idx, int limit, const std::string & extra = "") {
     return ragppo_cmd("index --offline -t 2 -d " + shell_quote(ragppo::test::shared_data("recipes/recipes.json")) + " --limit " +

@@ -9,6 +9,8 @@ namespace ragppo::test {
 std::string fixture(const std::string & name) { return std::string(RAGPPO_FIXTURES_DIR) + "/" + name; }
 std::string shared_data(const std::string & rel) { return std::string(RAGPPO_SHARED_DATA_DIR) + "/" + rel; }
 std::string bin(const std::string & name) { return std::string(RAGPPO_BIN_DIR) + "/" + name; }
+
+std::string ragppo_cmd(const std::string & args) { return "OMP_NUM_THREADS=1 " + bin("ragppo") + " " + args; }
 std::string python() { return RAGPPO_TEST_PYTHON; }
 std::string source(const std::string & rel) { return std::string(RAGPPO_SOURCE_DIR) + "/" + rel; }
 std::string bundled_hub() { return RAGPPO_TEST_BUNDLED_HUB; }

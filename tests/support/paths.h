@@ -10,6 +10,9 @@ namespace ragppo::test {
 std::string fixture(const std::string & name);
 std::string shared_data(const std::string & rel);
 std::string bin(const std::string & name);
+// A `ragppo ARGS` command line for run_command, with FAISS's OpenMP on one thread (the
+// CLI tests run beside nothing else, and spinning OpenMP threads only cost time).
+std::string ragppo_cmd(const std::string & args);
 // The build-tools venv's Python (reference libraries) and a file of the source tree (scripts/...).
 std::string python();
 std::string source(const std::string & rel);
