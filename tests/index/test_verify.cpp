@@ -24,9 +24,7 @@ TEST(IndexVerify, ACorruptFileIsRefusedByDefaultAndLoadsWithVerifyOff) {
     ASSERT_NE(at, std::string::npos);
     nodes[at] = 'C';
     write_file(d / "nodes.bin", nodes);
-    std::string faiss = read_file(d / "index.faiss");
-    faiss[faiss.size() / 2] = static_cast<char>(faiss[faiss.size() / 2] ^ 0x01);
-    write_file(d / "index.faiss", faiss);
+    ragppo::test::flip_middle_byte(d / "index.faiss");
 
     const std::string msg = error_of([&] { vector_store_load(d.string()); });
     EXPECT_NE(msg.find("is corrupt (its CRC-32C differs"), std::string::npos) << msg;

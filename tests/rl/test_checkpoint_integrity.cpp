@@ -40,12 +40,6 @@ PpoRunParams tiny_run(const std::string & out, int64_t steps) {
     return p;
 }
 
-void flip_byte(const fs::path & file) {
-    std::string bytes = test::read_file(file);
-    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
-    test::write_file(file, bytes);
-}
-
 }  // namespace
 
 TEST(CheckpointIntegrity, AFlippedByteInATensorFileIsRefusedOnResume) {
@@ -57,7 +51,7 @@ TEST(CheckpointIntegrity, AFlippedByteInATensorFileIsRefusedOnResume) {
         const auto state = read_checkpoint_state(*latest);
         ASSERT_TRUE(state.contains("crc32c"));
         EXPECT_EQ(state["crc32c"].size(), 3u);
-        flip_byte(*latest / file);
+        test::flip_middle_byte(*latest / file);
         auto resumed = tiny_run(out, 2);
         resumed.resume = true;
         const std::string err = test::error_of([&] { run_ppo(resumed); });

@@ -11,10 +11,8 @@
 #include <filesystem>
 
 using ragppo::test::bin;
-using ragppo::test::read_file;
 using ragppo::test::run_command;
 using ragppo::test::shell_quote;
-using ragppo::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,9 +40,7 @@ TEST(CheckpointVerify, ACorruptTensorFileIsNamedAndNoVerifyResumesPastTheCheck) 
 
     // One flipped byte in the middle of the newest policy.pt (tensor data: same size).
     const fs::path policy = run / "checkpoints" / "step-000002" / "policy.pt";
-    std::string bytes = read_file(policy);
-    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
-    write_file(policy, bytes);
+    ragppo::test::flip_middle_byte(policy);
 
     for (const fs::path & target : {run, run / "checkpoints" / "step-000002"}) {
         const auto bad = run_command(bin("ragppo") + " verify " + shell_quote(target.string()));

@@ -20,6 +20,12 @@ void write_file(const std::filesystem::path & p, const std::string & content) {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
 }
 
+void flip_middle_byte(const std::filesystem::path & p) {
+    std::string bytes = read_file(p);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+    write_file(p, bytes);
+}
+
 int count_words(const std::string & s) {
     std::istringstream in(s);
     int n = 0;

@@ -12,6 +12,9 @@ namespace ragppo::test {
 std::string read_file(const std::filesystem::path & p);
 // Creates parent directories; replaces any existing file.
 void write_file(const std::filesystem::path & p, const std::string & content);
+// Flips the lowest bit of the file's middle byte: same size, one bit of damage, the
+// corruption a checksum must catch.
+void flip_middle_byte(const std::filesystem::path & p);
 // Whitespace-separated words, as Python's len(text.split()).
 int count_words(const std::string & s);
 // Every byte sequence of `s` decodes as UTF-8 (no truncated or stray bytes).
