@@ -110,10 +110,12 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
               "--warmup-texts", str(args.warmup_texts)]
     workers: dict[str, Worker] = {}
     errors: dict[str, str] = {}
-    # batch_tokens 0 = the library's default (one max-length sequence per batch).
+    # batch_tokens 0 = the library's default for its engine.
     for bt in args.batch_tokens:
         workers[f"ragppo:{bt}"] = Worker(f"ragppo batch_tokens={bt or 'default'}",
                                          [embed_bin, *common, "--batch-tokens", str(bt)])
+    # The same library on llama.cpp's own BERT graph: what ragppo's graph is measured against.
+    workers["ragppo:llama"] = Worker("ragppo on llama.cpp's graph", [embed_bin, *common, "--llama-graph"])
     st = [sys.executable, str(HERE / "st_embed_worker.py"), "--model", args.minilm, "--texts", str(texts_path),
           "--threads", str(threads), "--max-length", str(max_tokens), "--warmup-texts", str(args.warmup_texts)]
     for backend in ("torch", "onnx"):
@@ -140,7 +142,7 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
         import numpy as np
 
         vecs = {}
-        for k in [names[0], "st:torch", "st:onnx"]:
+        for k in [names[0], "ragppo:llama", "st:torch", "st:onnx"]:
             if k in workers:
                 path = Path(args.out) / f"vectors-{k.replace(':', '-')}.f32"
                 workers[k].ask(f"save {path}")
@@ -676,9 +678,13 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
 
         labels = {k: st_label(k, what) for k, what in (("st:torch", "PyTorch"), ("st:onnx", "ONNX Runtime"))
                   if k in c}
-        rows = [default] + [k for k in ("st:torch", "st:onnx") if k in c]
+        labels[default] = f"ragppo `embed_documents` (default: {c[default]['info'].get('engine', 'llama.cpp')} graph)"
+        if "ragppo:llama" in c:
+            labels["ragppo:llama"] = ("ragppo `embed_documents` on llama.cpp's BERT graph (`EmbedderParams.llama_graph`, "
+                                      f"batch {c['ragppo:llama']['info']['batch_tokens']})")
+        rows = [default] + [k for k in ("ragppo:llama", "st:torch", "st:onnx") if k in c]
         for k in rows:
-            label = labels.get(k, "ragppo `embed_documents` (default batch)")
+            label = labels[k]
             tp = c[k]["texts_per_s"]
             L.append(f"| {label} | {tp['best']:.1f} | {tp['median']:.1f} | "
                      f"{c[k]['info']['n_tokens'] / c[k]['seconds']['best']:.0f} |")
@@ -691,21 +697,27 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
             else:
                 L.append(f"- ragppo / {what}: **not measured**: the {what} backend could not run here "
                          f"({emb['errors'].get(k, 'unknown error')})")
+        if "ragppo:llama" in c:
+            rb = c[default]["texts_per_s"]["best"] / c["ragppo:llama"]["texts_per_s"]["best"]
+            rm = c[default]["texts_per_s"]["median"] / c["ragppo:llama"]["texts_per_s"]["median"]
+            L.append(f"- ragppo's BERT graph / llama.cpp's: best {rb:.2f}x; median {rm:.2f}x")
         for k, p in emb["parity_vs_torch"].items():
-            who = "ONNX backend" if k == "st:onnx" else "ragppo"
+            who = {"st:onnx": "ONNX backend", "ragppo:llama": "ragppo on llama.cpp's graph"}.get(k, "ragppo")
             L.append(f"- Same vectors: {who} vs PyTorch cosine similarity min {p['min_cosine']:.6f}, "
                      f"mean {p['mean_cosine']:.6f} over the {emb['n_texts']} texts")
         L.append(f"- Load average during the rounds: {emb['loadavg']['before']} -> {emb['loadavg']['after']}")
         L += ["", "### ragppo batch size (`EmbedderParams.batch_tokens`)", "",
-              "Tokens per llama.cpp batch; texts are sorted by length and packed whole into batches. "
-              f"0 = the default (= max_tokens = {emb['max_tokens']}).", "",
+              "Tokens per batch, padding included: texts are sorted by length, and ragppo's BERT graph pads each "
+              "batch of similar-length texts to its longest and attends within each text (llama.cpp's graph "
+              "packs them and attends across the whole batch, masked). "
+              f"0 = the default ({c[default]['info']['batch_tokens']}).", "",
               "| batch_tokens | texts/s (best) | texts/s (median) | vs default (best) |",
               "| ---: | ---: | ---: | ---: |"]
         base = c[default]["texts_per_s"]["best"]
         for bt in args.batch_tokens:
             k = f"ragppo:{bt}"
             tp = c[k]["texts_per_s"]
-            label = f"{bt} (default, = {c[k]['info']['batch_tokens']})" if bt == 0 else str(bt)
+            label = f"0 (default, = {c[k]['info']['batch_tokens']})" if bt == 0 else str(bt)
             L.append(f"| {label} | {tp['best']:.1f} | {tp['median']:.1f} | {tp['best'] / base:.2f}x |")
         L.append("")
 
@@ -798,7 +810,7 @@ def main() -> int:
     ap.add_argument("--n-texts", type=int, default=512)
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--warmup-texts", type=int, default=64)
-    ap.add_argument("--batch-tokens", type=int, nargs="+", default=[0, 512, 1024, 2048],
+    ap.add_argument("--batch-tokens", type=int, nargs="+", default=[0, 256, 1024, 4096],
                     help="ragppo batch sizes; the first is the one compared with the references (0 = default)")
     ap.add_argument("--prompt-tokens", type=int, default=256)
     ap.add_argument("--new-tokens", type=int, default=128)

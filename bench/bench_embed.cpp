@@ -1,7 +1,7 @@
 // Embedding throughput of ragppo's embed_documents, for bench/run.sh.
 //
 //   ragppo-bench-embed --texts FILE [--threads N] [--max-tokens N] [--batch-tokens N]
-//                      [--warmup-texts N] [--model ID]
+//                      [--warmup-texts N] [--model ID] [--llama-graph]
 //
 // FILE holds one JSON string per line (the same texts every contender embeds).
 // A worker driven over stdin/stdout, one JSON object per line, so that
@@ -49,6 +49,7 @@ int main(int argc, char ** argv) try {
         else if (a == "--batch-tokens") params.batch_tokens = std::stoi(next());
         else if (a == "--warmup-texts") warmup_texts = std::stoul(next());
         else if (a == "--model") params.model = next();
+        else if (a == "--llama-graph") params.llama_graph = true;
         else throw ragppo::Error("unknown argument: " + a);
     }
     if (texts_path.empty()) throw ragppo::Error("--texts FILE is required");
@@ -72,7 +73,8 @@ int main(int argc, char ** argv) try {
     ready["n_tokens"] = n_tokens;
     ready["dim"] = ragppo::embedder_dim(*e);
     ready["max_tokens"] = max_tokens;
-    ready["batch_tokens"] = params.batch_tokens > 0 ? std::max(params.batch_tokens, max_tokens) : max_tokens;
+    ready["batch_tokens"] = ragppo::embedder_batch_tokens(*e);
+    ready["engine"] = ragppo::embedder_engine(*e);
     ready["threads"] = params.n_threads;
     ready["load_s"] = load_s;
     ready["warmup_texts"] = warm.size();

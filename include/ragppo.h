@@ -78,7 +78,8 @@ struct EmbedderParams {
     std::string query_instruction;  // prefixed to queries only (BGE: "Represent this question ...")
     int max_tokens = 0;             // truncate longer texts; 0 = the model's trained context (BGE: 512)
     int n_threads = 0;              // 0 = all cores
-    int batch_tokens = 0;           // tokens per llama.cpp batch (>= max_tokens); 0 = max_tokens
+    int batch_tokens = 0;           // tokens per batch, padding included (>= max_tokens); 0 = the engine's default
+    bool llama_graph = false;       // run BERTs on llama.cpp's graph instead of ragppo's (for comparison)
     HubParams hub;
 };
 
@@ -94,6 +95,10 @@ EmbedderPtr embedder_load(const EmbedderParams & params);
 int embedder_dim(const Embedder & e);
 int embedder_max_tokens(const Embedder & e);
 Pooling embedder_pooling(const Embedder & e);
+// Tokens per batch, padding included (what batch_tokens 0 resolved to).
+int embedder_batch_tokens(const Embedder & e);
+// What runs the model: "ragppo-bert" (ragppo's ggml graph) or "llama.cpp".
+std::string embedder_engine(const Embedder & e);
 // Tokens in a text without special tokens and without truncation (chunk budgeting).
 int embedder_count_tokens(const Embedder & e, const std::string & text);
 // Token ids exactly as the model sees them (with [CLS]/[SEP]), truncated to the max length.

@@ -36,7 +36,7 @@ void ensure_backend() {
     });
 }
 
-ModelPtr load_gguf(const std::string & path) {
+ModelPtr load_gguf(const std::string & path, bool vocab_only) {
     ensure_backend();
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -52,6 +52,7 @@ ModelPtr load_gguf(const std::string & path) {
         throw Error("not a GGUF file (bad magic): " + path);
     }
     llama_model_params mp = llama_model_default_params();
+    mp.vocab_only = vocab_only;
     llama_model * model = llama_model_load_from_file(path.c_str(), mp);
     if (model == nullptr) {
         throw Error("failed to load GGUF model (truncated or corrupt?): " + path);

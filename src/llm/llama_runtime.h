@@ -23,7 +23,8 @@ void ensure_backend();
 
 // Check that `path` is a readable GGUF file and load it on the CPU (or whatever
 // backends are built in). Throws ragppo::Error naming the file on any failure.
-ModelPtr load_gguf(const std::string & path);
+// `vocab_only`: the tokenizer and hyperparameters without the weights.
+ModelPtr load_gguf(const std::string & path, bool vocab_only = false);
 
 // Threads to use when the caller passes 0: every hardware thread.
 int default_threads(int requested);
