@@ -26,8 +26,10 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$DL" "$RAGPPO_HOME/src" "$BUNDLED_HUB"
 
 # ---------------------------------------------------------------- Debian packages
+# chromium + chromium-driver: the browser Selenium drives in the web page test (tests/serve/).
 APT_PKGS=(build-essential ninja-build ccache pkg-config libssl-dev libopenblas-dev
-          libfaiss-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
+          libfaiss-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+          chromium chromium-driver)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

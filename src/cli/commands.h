@@ -21,6 +21,7 @@ void register_eval_retrieval(CLI::App & app);
 void register_ppo(CLI::App & app);  // ppo and summarize-eval
 void register_system_info(CLI::App & app);
 void register_verify(CLI::App & app);
+void register_serve(CLI::App & app);  // src/serve/ does the work
 
 // One line: versions, CPU, ggml variant, threads (the first line of a --verbose run).
 std::string system_info_line();

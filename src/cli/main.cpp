@@ -25,6 +25,7 @@ int main(int argc, char ** argv) {
         ragppo::cli::register_demo(app);
         ragppo::cli::register_index(app);
         ragppo::cli::register_ask(app);
+        ragppo::cli::register_serve(app);
         ragppo::cli::register_compare(app);
         ragppo::cli::register_eval_retrieval(app);
         ragppo::cli::register_ppo(app);

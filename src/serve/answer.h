@@ -1,0 +1,52 @@
+// One answer on one slot: RAG (retrieve the top-k nodes, then compact/refine
+// synthesis, as `ragppo ask` does) or vanilla (the LLM alone), with the request's
+// sampling and stop sequences, streamed piece by piece.
+#pragma once
+
+#include "rag/query_engine.h"
+#include "serve/requests.h"
+#include "serve/retrieval.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ragppo::serve {
+
+struct AnswerSpec {
+    AnswerMode mode = AnswerMode::Rag;
+    std::string question;
+    RequestSampling params;
+    int top_k = 3;
+    rag::ResponseMode response_mode = rag::ResponseMode::Compact;
+};
+
+struct AnswerResult {
+    std::string text;
+    std::vector<rag::SourceNode> sources;  // empty for vanilla
+    int llm_calls = 0;
+    int prompt_tokens = 0;
+    int completion_tokens = 0;  // every token generated, also those after a stop sequence
+    StopReason stop = StopReason::MaxTokens;
+    bool stopped_by_sequence = false;
+    double retrieve_ms = 0;
+    double llm_ms = 0;
+    double total_ms = 0;
+    double first_token_ms = -1;  // from the start of the answer; -1 when no text came
+};
+
+// Thrown out of the token callback when the client has gone; the generation ends
+// there and the slot is free for the next job.
+struct ClientGone {};
+
+struct AnswerCallbacks {
+    std::function<bool()> cancelled;                                            // checked at every token
+    std::function<void(const std::vector<rag::SourceNode> &)> on_sources;        // once, before any text
+    std::function<void(const std::string &)> on_text;                           // the answer as it grows
+};
+
+// A stop sequence ends the text; generation runs on to its own end (at most
+// max_tokens) so the token counts stay the generator's exact ones.
+AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec & spec, const AnswerCallbacks & cb);
+
+}  // namespace ragppo::serve

@@ -1,0 +1,43 @@
+#include "serve/retrieval.h"
+
+namespace ragppo::serve {
+
+namespace {
+
+EmbedderPtr load_index_embedder(const rag::QueryEngineParams & p, const IndexManifest & m) {
+    EmbedderParams ep;
+    ep.model = p.embed_model.empty() ? m.info.embed_model : p.embed_model;
+    ep.pooling = m.info.pooling;
+    ep.query_instruction = m.info.query_instruction;
+    ep.n_threads = p.n_threads;
+    ep.hub = p.hub;
+    return embedder_load(ep);
+}
+
+}  // namespace
+
+// The query engine checked the embedder against the index (same model file, same
+// dimension); the second one loads the same model with the same settings.
+Retrieval::Retrieval(const rag::QueryEngineParams & params)
+    : engine_(params), embedder_(load_index_embedder(params, engine_.manifest())), dim_(embedder_dim(*embedder_)) {}
+
+std::vector<rag::SourceNode> Retrieval::retrieve(const std::string & question, int top_k) {
+    std::lock_guard<std::mutex> lock(engine_mu_);
+    return engine_.retrieve(question, top_k);
+}
+
+std::vector<float> Retrieval::embed(const std::vector<std::string> & texts, bool query) {
+    std::lock_guard<std::mutex> lock(embedder_mu_);
+    return query ? embed_queries(*embedder_, texts) : embed_documents(*embedder_, texts);
+}
+
+int Retrieval::count_tokens(const std::vector<std::string> & texts) {
+    std::lock_guard<std::mutex> lock(embedder_mu_);
+    int n = 0;
+    for (const auto & t : texts) n += static_cast<int>(embedder_tokenize(*embedder_, t).size());
+    return n;
+}
+
+int Retrieval::embed_max_tokens() const { return embedder_max_tokens(*embedder_); }
+
+}  // namespace ragppo::serve

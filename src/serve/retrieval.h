@@ -1,0 +1,36 @@
+// The index side of the server: the loaded index with the embedder it was built
+// with (through rag::QueryEngine, whose LLM is never loaded here: slots hold the
+// LLMs), and a second embedder of the same model for /v1/embeddings. Each embedder
+// is a llama.cpp context, so each is used by one thread at a time.
+#pragma once
+
+#include "rag/query_engine.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ragppo::serve {
+
+class Retrieval {
+public:
+    explicit Retrieval(const rag::QueryEngineParams & params);
+
+    std::vector<rag::SourceNode> retrieve(const std::string & question, int top_k);
+    // Row-major [texts x dim]; `query` prefixes the index's query instruction.
+    std::vector<float> embed(const std::vector<std::string> & texts, bool query);
+    // Tokens the embedder reads per text (with its special tokens, truncated), for usage.
+    int count_tokens(const std::vector<std::string> & texts);
+    int dim() const { return dim_; }
+    int embed_max_tokens() const;
+    const IndexManifest & manifest() const { return engine_.manifest(); }
+
+private:
+    rag::QueryEngine engine_;
+    std::mutex engine_mu_;
+    EmbedderPtr embedder_;
+    std::mutex embedder_mu_;
+    int dim_ = 0;
+};
+
+}  // namespace ragppo::serve

@@ -1,0 +1,106 @@
+// Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
+// the index, embedders and one LLM per slot once, configure httplib's limits, then
+// serve until SIGINT or SIGTERM.
+#include "serve/routes.h"
+#include "serve/serve_config.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstdio>
+#include <thread>
+
+namespace ragppo::serve {
+
+bool is_loopback_host(const std::string & host) {
+    if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+    in_addr a{};
+    return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+namespace {
+
+// Each slot gets an even share of the cores unless -t says otherwise: N contexts on
+// all cores each would only fight over them.
+std::vector<GeneratorPtr> load_slots(const ServeConfig & c) {
+    GeneratorParams gp = c.engine.llm;
+    gp.hub = c.engine.hub;
+    if (gp.n_threads == 0) gp.n_threads = c.engine.n_threads;
+    if (gp.n_threads == 0) {
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        gp.n_threads = std::max(1, cores / c.parallel);
+    }
+    std::vector<GeneratorPtr> slots;
+    for (int i = 0; i < c.parallel; ++i) slots.push_back(generator_load(gp));
+    return slots;
+}
+
+}  // namespace
+
+void run_server(const ServeConfig & config) {
+    if (!is_loopback_host(config.host) && config.api_key.empty()) {
+        throw Error("--host " + config.host + " is reachable from other machines: give --api-key KEY (or RAGPPO_API_KEY), or listen on 127.0.0.1");
+    }
+    if (config.parallel < 1) throw Error("--parallel must be at least 1, got " + std::to_string(config.parallel));
+
+    // SIGINT/SIGTERM go to one thread that stops the server; blocked before any other
+    // thread (llama.cpp's, httplib's) starts, so they all inherit the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // Until the server listens there is nothing to shut down cleanly: a signal during
+    // the (long) model loading ends the process at once.
+    std::atomic<httplib::Server *> listening{nullptr};
+    std::thread stopper([&listening, stop_signals] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        httplib::Server * svr = listening.load();
+        if (!svr) std::_Exit(128 + sig);
+        std::fprintf(stderr, "ragppo serve: stopping (signal %d)\n", sig);
+        svr->stop();
+    });
+    stopper.detach();  // the process ends soon after listen returns
+
+    ServerState st;
+    st.config = config;
+    st.retrieval = std::make_unique<Retrieval>(config.engine);
+    st.slots = std::make_unique<SlotPool>(load_slots(config), static_cast<size_t>(config.queue_size));
+    st.n_ctx = generator_n_ctx(st.slots->any_generator());
+
+    httplib::Server svr;
+    // Enough handler threads for every answer running or waiting plus a few for
+    // /health and /metrics; more connections wait in httplib's own queue.
+    const size_t threads = static_cast<size_t>(config.parallel + config.queue_size + 4);
+    svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads, threads + 16); };
+    svr.set_payload_max_length(config.max_body_bytes);
+    svr.set_read_timeout(config.timeout_s, 0);
+    svr.set_write_timeout(config.timeout_s, 0);
+    svr.set_keep_alive_timeout(5);
+    install_guards(svr, st);
+    install_info_routes(svr, st);
+    install_answer_routes(svr, st);
+    install_embeddings_route(svr, st);
+
+    int port = config.port;
+    if (port == 0) {
+        port = svr.bind_to_any_port(config.host);
+        if (port < 0) throw Error("cannot listen on " + config.host + " (no free port, or the address is not this machine's)");
+    } else if (!svr.bind_to_port(config.host, port)) {
+        throw Error("cannot listen on " + config.host + ":" + std::to_string(port) + " (in use, or not this machine's address)");
+    }
+
+    std::fprintf(stderr, "ragppo serve: listening on http://%s:%d (%d slot(s), queue %d, n_ctx %d, index %zu nodes%s)\n",
+                 config.host.c_str(), port, config.parallel, config.queue_size, st.n_ctx, st.retrieval->manifest().n_nodes,
+                 config.api_key.empty() ? "" : ", API key required");
+    std::fflush(stderr);
+    listening = &svr;
+    if (!svr.listen_after_bind()) throw Error("the server stopped with an error");
+}
+
+}  // namespace ragppo::serve
