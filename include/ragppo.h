@@ -115,7 +115,7 @@ std::string default_query_instruction(const std::string & embed_model_id);
 // ============================================================================ generation
 struct SamplingParams {
     float temperature = 0.7f;  // 0 = greedy
-    int top_k = 0;             // 0 = off
+    int top_k = 50;            // 0 = off; 50 = the reference (transformers' GenerationConfig default)
     float top_p = 1.0f;        // 1 = off
     uint32_t seed = 42;
     int max_new_tokens = 128;

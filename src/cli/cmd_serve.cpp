@@ -8,9 +8,6 @@ namespace ragppo::cli {
 
 void register_serve(CLI::App & app) {
     auto c = std::make_shared<serve::ServeConfig>();
-    // The reference's sampling (transformers' GenerationConfig) keeps the top 50 tokens
-    // before nucleus sampling; the server answers with that preset (--top-k 0: off).
-    c->engine.sampling.top_k = 50;
     auto * cmd = app.add_subcommand("serve",
                                     "Serve the index over HTTP: OpenAI-compatible /v1/chat/completions (models ragppo-rag, "
                                     "ragppo-vanilla), /v1/embeddings, /v1/query, /health, /metrics and a web page at /");

@@ -1,4 +1,5 @@
 // The ragppo binary as a user meets it: help, exit codes, one-line errors.
+#include "ragppo.h"
 #include "support/paths.h"
 #include "support/process.h"
 
@@ -24,12 +25,28 @@ TEST(Cli, HelpListsTheSubcommands) {
     const auto r = run_command(ragppo_cmd("--help"));
     EXPECT_EQ(r.exit_code, 0);
     for (const char * sub : {"demo", "download", "embed", "generate", "index", "ask", "compare", "eval-answers",
-                             "eval-retrieval", "ppo", "summarize-eval"}) {
+                             "eval-retrieval", "ppo", "summarize-eval", "serve", "verify", "system-info"}) {
         EXPECT_NE(r.out.find(sub), std::string::npos) << sub << "\n" << r.out;
         // Each subcommand's own help builds its whole option set (catches clashing flags).
         const auto sub_help = run_command(ragppo_cmd(std::string(sub) + " --help"));
         EXPECT_EQ(sub_help.exit_code, 0) << sub << ": " << sub_help.err;
         EXPECT_NE(sub_help.out.find("Usage"), std::string::npos) << sub;
+    }
+}
+
+// The reference samples with temperature 0.7 and, through transformers' GenerationConfig,
+// top-k 50: every command that answers a question starts from that preset.
+TEST(Cli, AnsweringCommandsSampleWithTheReferencePreset) {
+    const ragppo::SamplingParams defaults;
+    EXPECT_EQ(defaults.top_k, 50);
+    EXPECT_FLOAT_EQ(defaults.temperature, 0.7f);
+    EXPECT_FLOAT_EQ(defaults.top_p, 1.0f);
+    for (const char * sub : {"generate", "ask", "compare", "serve"}) {
+        const auto help = run_command(ragppo_cmd(std::string(sub) + " --help"));
+        const size_t at = help.out.find("--top-k");
+        ASSERT_NE(at, std::string::npos) << sub << "\n" << help.out;
+        const std::string line = help.out.substr(at, help.out.find('\n', at) - at);
+        EXPECT_NE(line.find("=50 "), std::string::npos) << sub << ": " << line;  // CLI11 shows "INT:>= 0=50"
     }
 }
 
