@@ -49,8 +49,7 @@ struct BertEncoder::Impl {
 
     int n_embd = 0, n_head = 0, n_layer = 0, n_pos = 0;
     float eps = 1e-12f;
-    bool has_pooling = false;
-    BertPooling pooling = BertPooling::Mean;
+    Pooling pooling = Pooling::FromModel;  // as the file declares it
 
     ggml_tensor * tok_embd = nullptr;
     ggml_tensor * pos_embd = nullptr;
@@ -201,8 +200,7 @@ std::unique_ptr<BertEncoder> BertEncoder::load(const std::string & path, int n_t
     uint32_t pooling = 0;
     if (f.uint("bert.pooling_type", &pooling)) {
         // llama.cpp's enum: 1 mean, 2 cls, 3 last.
-        m->has_pooling = pooling >= 1 && pooling <= 3;
-        m->pooling = pooling == 2 ? BertPooling::Cls : pooling == 3 ? BertPooling::Last : BertPooling::Mean;
+        m->pooling = pooling == 1 ? Pooling::Mean : pooling == 2 ? Pooling::Cls : pooling == 3 ? Pooling::Last : Pooling::FromModel;
     }
     m->n_embd = static_cast<int>(n_embd);
     m->n_head = static_cast<int>(n_head);
@@ -280,10 +278,7 @@ std::unique_ptr<BertEncoder> BertEncoder::load(const std::string & path, int n_t
 int BertEncoder::dim() const { return impl_->n_embd; }
 int BertEncoder::max_positions() const { return impl_->n_pos; }
 
-bool BertEncoder::declared_pooling(BertPooling * out) const {
-    if (impl_->has_pooling) *out = impl_->pooling;
-    return impl_->has_pooling;
-}
+Pooling BertEncoder::declared_pooling() const { return impl_->pooling; }
 
 namespace {
 
@@ -293,7 +288,7 @@ ggml_tensor * layer_norm(ggml_context * ctx, ggml_tensor * x, ggml_tensor * w, g
 
 }  // namespace
 
-void BertEncoder::encode(const std::vector<const std::vector<int32_t> *> & seqs, BertPooling pooling, float * out) {
+void BertEncoder::encode(const std::vector<const std::vector<int32_t> *> & seqs, Pooling pooling, float * out) {
     Impl & m = *impl_;
     const int64_t S = static_cast<int64_t>(seqs.size());
     if (S == 0) return;
@@ -380,9 +375,10 @@ void BertEncoder::encode(const std::vector<const std::vector<int32_t> *> & seqs,
         const float * rows = hidden.data() + s * L * D;
         float * dst = out + s * D;
         switch (pooling) {
-            case BertPooling::Cls: std::copy(rows, rows + D, dst); break;
-            case BertPooling::Last: std::copy(rows + (n - 1) * D, rows + n * D, dst); break;
-            case BertPooling::Mean: {
+            case Pooling::Cls: std::copy(rows, rows + D, dst); break;
+            case Pooling::Last: std::copy(rows + (n - 1) * D, rows + n * D, dst); break;
+            case Pooling::Mean:
+            case Pooling::FromModel: {
                 std::fill(dst, dst + D, 0.0f);
                 for (int64_t p = 0; p < n; ++p) {
                     for (int64_t d = 0; d < D; ++d) dst[d] += rows[p * D + d];

@@ -10,14 +10,14 @@
 // are taken; anything else stays on llama.cpp.
 #pragma once
 
+#include "ragppo.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace ragppo::embed {
-
-enum class BertPooling { Mean, Cls, Last };
 
 class BertEncoder {
 public:
@@ -31,12 +31,13 @@ public:
 
     int dim() const;
     int max_positions() const;
-    // The pooling the file declares (bert.pooling_type), if any.
-    bool declared_pooling(BertPooling * out) const;
+    // The pooling the file declares (bert.pooling_type); FromModel when it declares none.
+    Pooling declared_pooling() const;
 
     // Encode sequences of token ids (with [CLS]/[SEP], at most max_positions() each) as
     // one padded batch; writes one pooled, unnormalised row of dim() floats per sequence.
-    void encode(const std::vector<const std::vector<int32_t> *> & seqs, BertPooling pooling, float * out);
+    // `pooling`: Cls, Mean or Last.
+    void encode(const std::vector<const std::vector<int32_t> *> & seqs, Pooling pooling, float * out);
 
     struct Impl;
 

@@ -57,21 +57,13 @@ std::vector<int32_t> tokenize_truncated(const Embedder & e, const std::string & 
     return ids;
 }
 
-embed::BertPooling to_bert(Pooling p) {
-    switch (p) {
-        case Pooling::Cls: return embed::BertPooling::Cls;
-        case Pooling::Last: return embed::BertPooling::Last;
-        default: return embed::BertPooling::Mean;
-    }
-}
-
 void run_bert_batch(Embedder & e, const std::vector<std::vector<int32_t>> & seqs, const std::vector<size_t> & which,
                     float * out) {
     std::vector<const std::vector<int32_t> *> batch;
     batch.reserve(which.size());
     for (size_t i : which) batch.push_back(&seqs[i]);
     std::vector<float> rows(which.size() * static_cast<size_t>(e.dim));
-    e.bert->encode(batch, to_bert(e.pooling), rows.data());
+    e.bert->encode(batch, e.pooling, rows.data());
     for (size_t s = 0; s < which.size(); ++s) {
         float * dst = out + which[s] * e.dim;
         std::copy(rows.begin() + s * e.dim, rows.begin() + (s + 1) * e.dim, dst);
@@ -181,19 +173,9 @@ void load_on_bert_encoder(Embedder & e, const EmbedderParams & params, const std
     e.batch_tokens = std::max(params.batch_tokens > 0 ? params.batch_tokens : kBertBatchTokens, e.max_tokens);
     check_batch_tokens(e, params);
     e.max_seqs = 64;
-    embed::BertPooling declared{};
-    switch (params.pooling) {
-        case Pooling::Cls: e.pooling = Pooling::Cls; break;
-        case Pooling::Mean: e.pooling = Pooling::Mean; break;
-        case Pooling::Last: e.pooling = Pooling::Last; break;
-        case Pooling::FromModel:
-            if (!e.bert->declared_pooling(&declared)) {
-                throw Error("model has no sentence pooling; pass a pooling (cls, mean, last): " + path);
-            }
-            e.pooling = declared == embed::BertPooling::Cls    ? Pooling::Cls
-                        : declared == embed::BertPooling::Last ? Pooling::Last
-                                                               : Pooling::Mean;
-            break;
+    e.pooling = params.pooling == Pooling::FromModel ? e.bert->declared_pooling() : params.pooling;
+    if (e.pooling == Pooling::FromModel) {
+        throw Error("model has no sentence pooling; pass a pooling (cls, mean, last): " + path);
     }
 }
 

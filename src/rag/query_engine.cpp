@@ -14,12 +14,7 @@ using util::ms_since;
 // The embedder must be the one the index was built with: same model file (by
 // sha256), same pooling, same query instruction.
 EmbedderPtr load_matching_embedder(const QueryEngineParams & p, const IndexManifest & m, IndexLoadParams & check) {
-    EmbedderParams ep;
-    ep.model = p.embed_model.empty() ? m.info.embed_model : p.embed_model;
-    ep.pooling = m.info.pooling;
-    ep.query_instruction = m.info.query_instruction;
-    ep.n_threads = p.n_threads;
-    ep.hub = p.hub;
+    EmbedderParams ep = index_embedder_params(p, m);
     const HubFile file = hub_resolve_gguf(ep.model, ep.hub);
     check.expect_model = ep.model;
     check.expect_model_sha256 = hub::file_sha256(file.local);
@@ -30,6 +25,16 @@ EmbedderPtr load_matching_embedder(const QueryEngineParams & p, const IndexManif
 }
 
 }  // namespace
+
+EmbedderParams index_embedder_params(const QueryEngineParams & p, const IndexManifest & m) {
+    EmbedderParams ep;
+    ep.model = p.embed_model.empty() ? m.info.embed_model : p.embed_model;
+    ep.pooling = m.info.pooling;
+    ep.query_instruction = m.info.query_instruction;
+    ep.n_threads = p.n_threads;
+    ep.hub = p.hub;
+    return ep;
+}
 
 QueryEngine::QueryEngine(const QueryEngineParams & params)
     : params_(params), store_(nullptr, [](VectorStore *) {}), embedder_(nullptr, [](Embedder *) {}),

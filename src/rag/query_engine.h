@@ -25,6 +25,10 @@ struct QueryEngineParams {
     HubParams hub;
 };
 
+// The embedder settings an index was built with (its model unless `p.embed_model`
+// overrides it, its pooling and query instruction), with `p`'s threads and hub.
+EmbedderParams index_embedder_params(const QueryEngineParams & p, const IndexManifest & m);
+
 struct SourceNode {
     IndexNode node;
     float cosine = 0;  // cosine similarity between the query and the node

@@ -2,24 +2,10 @@
 
 namespace ragppo::serve {
 
-namespace {
-
-EmbedderPtr load_index_embedder(const rag::QueryEngineParams & p, const IndexManifest & m) {
-    EmbedderParams ep;
-    ep.model = p.embed_model.empty() ? m.info.embed_model : p.embed_model;
-    ep.pooling = m.info.pooling;
-    ep.query_instruction = m.info.query_instruction;
-    ep.n_threads = p.n_threads;
-    ep.hub = p.hub;
-    return embedder_load(ep);
-}
-
-}  // namespace
-
 // The query engine checked the embedder against the index (same model file, same
 // dimension); the second one loads the same model with the same settings.
 Retrieval::Retrieval(const rag::QueryEngineParams & params)
-    : engine_(params), embedder_(load_index_embedder(params, engine_.manifest())), dim_(embedder_dim(*embedder_)) {}
+    : engine_(params), embedder_(embedder_load(rag::index_embedder_params(params, engine_.manifest()))), dim_(embedder_dim(*embedder_)) {}
 
 std::vector<rag::SourceNode> Retrieval::retrieve(const std::string & question, int top_k) {
     std::lock_guard<std::mutex> lock(engine_mu_);
