@@ -375,6 +375,9 @@ def bench_ppo(args) -> dict:
               "--device", args.ppo_device, "--seed", str(args.ppo_seed)]
     workers = {
         "ragppo": Worker("ragppo PPO", [str(Path(args.bin) / "ragppo-bench-ppo"), *common], env=offline_env()),
+        # The same binary with BF16 autocast (`ragppo ppo --bf16`), an option beside the fp32 default.
+        **({"ragppo_bf16": Worker("ragppo PPO --bf16", [str(Path(args.bin) / "ragppo-bench-ppo"), *common, "--bf16"],
+                                  env=offline_env())} if args.ppo_bf16 else {}),
         "trl": Worker("TRL PPO", [sys.executable, str(HERE / "trl_ppo_worker.py"), *common,
                                   *(["--batched-generate"] if args.ppo_trl_batched else [])], env=offline_env()),
     }
@@ -413,6 +416,8 @@ def bench_ppo(args) -> dict:
            "loadavg": load, "info": {k: w.info for k, w in workers.items()},
            "ragppo": {f: stat("ragppo", f) for f in fields}, "trl": {f: stat("trl", f) for f in fields},
            "samples": samples}
+    if "ragppo_bf16" in samples:
+        res["ragppo_bf16"] = {f: stat("ragppo_bf16", f) for f in fields}
     if args.ppo_trl_batched:
         res["trl"]["generate_batched_s"] = stat("trl", "generate_batched_s")
         # What TRL's step would take with batched generation: the same reward and PPO step.
@@ -592,40 +597,61 @@ def doc_ppo(ppo: dict | None) -> list[str]:
           f"also timed: `ppo_trainer.generate(queries, batch_size={B})` (one batched call, not used for the step). "
           f"Both loaded and warmed up (prompt pass plus 4 tokens), then {ppo['rounds']} round(s), each one step "
           "of each side (order alternating; each side's policy keeps training from round to round). Seconds, best / "
-          "median of the rounds; ratio = TRL / ragppo (above 1: ragppo is faster).", "",
-          "| part | ragppo | TRL | TRL / ragppo |", "| --- | ---: | ---: | ---: |"]
+          "median of the rounds; ratio = TRL / ragppo (above 1: ragppo is faster)."]
+    h = ppo.get("ragppo_bf16")
+    if h:
+        L[-1] += (" Column `--bf16`: the same ragppo binary with BF16 autocast (`PpoConfig::bf16`: matmuls and "
+                  "attention in bfloat16; weights, both heads, losses and Adam fp32), an option: fp32 stays the "
+                  "default and is what the TRL parity tests hold.")
+    L += ["", "| part | ragppo | TRL | TRL / ragppo |" + (" ragppo `--bf16` | TRL / ragppo `--bf16` |" if h else ""),
+          "| --- | ---: | ---: | ---: |" + (" ---: | ---: |" if h else "")]
 
     def sec(x):
         return f"{x:.3g}" if x >= 0.1 else f"{x:.2g}"
 
-    def row(label, a, b):
-        return (f"| {label} | {sec(a['best'])} / {sec(a['median'])} | {sec(b['best'])} / {sec(b['median'])} | "
-                f"{b['best'] / a['best']:.2f}x / {b['median'] / a['median']:.2f}x |")
+    def row(label, a, b, f=None):
+        def cells(x, y):
+            return (f" {sec(x['best'])} / {sec(x['median'])} |",
+                    f" {y['best'] / x['best']:.2f}x / {y['median'] / x['median']:.2f}x |")
+        ours, ratio = cells(a, b)
+        line = f"| {label} |{ours} {sec(b['best'])} / {sec(b['median'])} |{ratio}"
+        if h:
+            ours16, ratio16 = cells(h[f], b) if f else (" |", " |")
+            line += ours16 + ratio16
+        return line
 
-    L.append(row(f"generate {B} x {N} tokens (TRL: one query at a time, as the reference)", o["generate_s"], t["generate_s"]))
+    L.append(row(f"generate {B} x {N} tokens (TRL: one query at a time, as the reference)", o["generate_s"],
+                 t["generate_s"], "generate_s"))
     if "generate_batched_s" in t:
-        L.append(row(f"generate, TRL batched (`generate(list, batch_size={B})`)", o["generate_s"], t["generate_batched_s"]))
-    L += [row("reward: decode + ROUGE-1", o["reward_s"], t["reward_s"]),
-          row("PPO step (`PpoTrainer::step` vs `PPOTrainer.step`)", o["step_s"], t["step_s"]),
-          row("&nbsp;&nbsp;of which forward passes (time/ppo/forward_pass)", o["time/ppo/forward_pass"], t["time/ppo/forward_pass"]),
-          row("&nbsp;&nbsp;of which optimisation (time/ppo/optimize_step)", o["time/ppo/optimize_step"], t["time/ppo/optimize_step"]),
-          row("**total: generate + reward + step**", o["total_s"], t["total_s"])]
+        L.append(row(f"generate, TRL batched (`generate(list, batch_size={B})`)", o["generate_s"],
+                     t["generate_batched_s"], "generate_s"))
+    L += [row("reward: decode + ROUGE-1", o["reward_s"], t["reward_s"], "reward_s"),
+          row("PPO step (`PpoTrainer::step` vs `PPOTrainer.step`)", o["step_s"], t["step_s"], "step_s"),
+          row("&nbsp;&nbsp;of which forward passes (time/ppo/forward_pass)", o["time/ppo/forward_pass"],
+              t["time/ppo/forward_pass"], "time/ppo/forward_pass"),
+          row("&nbsp;&nbsp;of which optimisation (time/ppo/optimize_step)", o["time/ppo/optimize_step"],
+              t["time/ppo/optimize_step"], "time/ppo/optimize_step"),
+          row("**total: generate + reward + step**", o["total_s"], t["total_s"], "total_s")]
     if "total_batched_s" in t:
         L.append(row("total, TRL with batched generation", o["total_s"], t["total_batched_s"]))
     L.append("")
-    L.append(f"- One PPO step, ragppo vs TRL as the reference ran it: best "
-             f"{verdict(t['total_s']['best'] / o['total_s']['best'], PPO_GOAL)}; median "
-             f"{t['total_s']['median'] / o['total_s']['median']:.2f}x")
-    if "total_batched_s" in t:
-        L.append(f"- Against TRL with batched generation: best "
-                 f"{verdict(t['total_batched_s']['best'] / o['total_s']['best'], PPO_GOAL)}; median "
-                 f"{t['total_batched_s']['median'] / o['total_s']['median']:.2f}x")
+    for who, x in [("ragppo", o)] + ([("ragppo `--bf16`", h)] if h else []):
+        L.append(f"- One PPO step, {who} vs TRL as the reference ran it: best "
+                 f"{verdict(t['total_s']['best'] / x['total_s']['best'], PPO_GOAL)}; median "
+                 f"{t['total_s']['median'] / x['total_s']['median']:.2f}x")
+        if "total_batched_s" in t:
+            L.append(f"- {who} against TRL with batched generation: best "
+                     f"{verdict(t['total_batched_s']['best'] / x['total_s']['best'], PPO_GOAL)}; median "
+                     f"{t['total_batched_s']['median'] / x['total_s']['median']:.2f}x")
     L += [f"- Not identical work: TRL leaves the policy in train mode after a step, so from the second round on "
           "it generates with dropout on (the reference's behaviour); ragppo samples without dropout "
           "(`dropout_in_rollout` off). All queries have "
           f"{Q} tokens and all responses {N}, so neither side pads. TRL's attention: "
           f"transformers' `{it['model'].get('attn_implementation')}`. TRL computes the 50k-word logits at every "
           "position of query and response in its PPO passes, ragppo only at the response positions it needs.",
+          "- ragppo keeps freed memory in the process during training (`util::keep_freed_memory`: no mmap()ed "
+          "blocks, no heap trimming), so the 50k-wide logits and gradients of every mini-batch reuse pages instead "
+          "of faulting in fresh zeroed ones.",
           f"- Peak resident memory (host): ragppo {max(r['max_rss_mb'] for r in ppo['samples']['ragppo']) / 1024:.1f} GiB, "
           f"TRL {max(r['max_rss_mb'] for r in ppo['samples']['trl']) / 1024:.1f} GiB (TRL's includes the Python "
           "libraries it imports).",
@@ -829,6 +855,8 @@ def main() -> int:
     ap.add_argument("--ppo-threads", type=int, default=2, help="ppo: torch threads on both sides")
     ap.add_argument("--ppo-device", default="cpu", help="ppo: cpu or cuda (both sides)")
     ap.add_argument("--ppo-seed", type=int, default=0)
+    ap.add_argument("--ppo-no-bf16", dest="ppo_bf16", action="store_false",
+                    help="ppo: leave out the ragppo --bf16 contender")
     ap.add_argument("--ppo-no-trl-batched", dest="ppo_trl_batched", action="store_false",
                     help="ppo: skip timing TRL's batched generate()")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")

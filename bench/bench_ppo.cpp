@@ -2,7 +2,7 @@
 // bench/run.sh's `ppo` section beside TRL's (bench/trl_ppo_worker.py).
 //
 //   ragppo-bench-ppo --model DIR --data FILE [--query-tokens 512] [--new-tokens 128]
-//                    [--threads N] [--device cpu|cuda] [--seed 0]
+//                    [--threads N] [--device cpu|cuda] [--seed 0] [--bf16]
 //
 // DIR: a GPT-2 checkpoint with its tokenizer (bench/make_ppo_model.py writes it);
 // FILE: one JSON object per line with "article" and "highlights", one per rollout
@@ -77,6 +77,7 @@ int main(int argc, char ** argv) try {
     int64_t query_tokens = 512, new_tokens = 128;
     int threads = 2;
     uint64_t seed = 0;
+    bool bf16 = false;  // PpoConfig::bf16: BF16 autocast in the rollout and the PPO passes
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> const char * {
@@ -90,6 +91,7 @@ int main(int argc, char ** argv) try {
         else if (a == "--threads") threads = std::atoi(next());
         else if (a == "--device") device_name = next();
         else if (a == "--seed") seed = std::strtoull(next(), nullptr, 10);
+        else if (a == "--bf16") bf16 = true;
         else throw Error("unknown argument: " + a);
     }
     if (model_dir.empty() || data_path.empty()) throw Error("--model DIR and --data FILE are required");
@@ -103,6 +105,7 @@ int main(int argc, char ** argv) try {
     cfg.seed = seed;
     cfg.query_max_tokens = query_tokens;
     cfg.max_new_tokens = new_tokens;
+    cfg.bf16 = bf16;
     rl::Gpt2LoadOptions lo;
     lo.device = torch::Device(device_name);
     torch::manual_seed(seed);
@@ -125,6 +128,7 @@ int main(int argc, char ** argv) try {
     rp.max_new_tokens = rp.min_new_tokens = new_tokens;
     rp.eos_id = eos;
     rp.pad_id = 0;
+    rp.bf16 = bf16;
 
     // Warm-up: the prompt pass and a few decode steps (allocator, kernels), no PPO step.
     t0 = util::Clock::now();
@@ -142,6 +146,7 @@ int main(int argc, char ** argv) try {
     nlohmann::json ready;
     ready["contender"] = "ragppo";
     ready["device"] = device_name;
+    ready["bf16"] = bf16;
     ready["threads"] = threads;
     ready["torch_threads"] = torch::get_num_threads();
     ready["batch_size"] = cfg.batch_size;

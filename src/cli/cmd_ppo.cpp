@@ -5,6 +5,7 @@
 #include "cli/options.h"
 #include "data/dataset_files.h"
 #include "rl/gpt2_load.h"
+#include "rl/mixed_precision.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
 #include "rl/ppo_memory.h"
@@ -19,6 +20,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -139,7 +141,7 @@ constexpr std::pair<const char *, const char *> kPpoFlags[] = {
     {"--pad-queries-to-max", "pad_queries_to_max"}, {"--reference", "pad_queries_to_max"},
     {"--score-on-padded-end", "score_on_padded_end"}, {"--reference", "score_on_padded_end"},
     {"--step-skipped-minibatches", "step_optimizer_on_skipped_minibatch"},
-    {"--reference", "step_optimizer_on_skipped_minibatch"},
+    {"--reference", "step_optimizer_on_skipped_minibatch"}, {"--bf16", "bf16"},
 };
 
 // The run settings of the latest checkpoint in `out` (what --resume continues).
@@ -223,6 +225,9 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         cfg.steps = steps;
     }
     a.run.overwrite = a.overwrite;
+    if (cfg.bf16 && a.run.device == "cpu" && !rl::cpu_has_native_bf16())
+        std::cerr << "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16, so bfloat16 is converted in "
+                     "software and likely slower than fp32\n";
 
     a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
     // Refuse a model of another architecture or without a tokenizer, or a batch that
@@ -326,6 +331,9 @@ void register_ppo_cmd(CLI::App & app) {
     cmd->add_flag("--no-plots", a->no_plots, "Do not write training.svg");
     cmd->add_option("--device", a->run.device, "cpu or cuda[:N]")->capture_default_str();
     cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default")->check(int_in("--threads", 0, 4096));
+    cmd->add_flag("--bf16", c.bf16,
+                  "BF16 mixed precision: matmuls and attention in bfloat16, weights, heads, losses and Adam in fp32 "
+                  "(about 2x faster on CPUs with AVX512_BF16 or AMX; held-out ROUGE stays fp32)");
     auto * ref = cmd->add_option_group("reference behaviour", "Reproduce the reference notebook's weaknesses (off by default)");
     ref->add_flag("--reference", a->reference, "All of the switches below");
     ref->add_flag("--dropout-in-rollout", c.dropout_in_rollout, "Sample rollouts with dropout on (from the second step)");

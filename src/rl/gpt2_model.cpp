@@ -3,6 +3,7 @@
 // H heads of D = C / H, V vocabulary.
 #include "rl/gpt2_model.h"
 
+#include "rl/mixed_precision.h"
 #include "rl/padding.h"
 #include "ragppo.h"
 
@@ -11,6 +12,17 @@
 namespace ragppo::rl {
 
 namespace nn = torch::nn;
+
+namespace {
+
+// The ATen linear op on the module's own parameters. torch::nn::Linear's forward
+// hands matmul a transposed view of the weight, which BF16 autocast cannot cache,
+// so every decode step would cast every weight to bf16 again.
+torch::Tensor project(const nn::Linear & layer, const torch::Tensor & x) {
+    return torch::linear(x, layer->weight, layer->bias);
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- attention
 
@@ -29,7 +41,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor & x, const to
                                                KvCache * cache) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     // q, k, v for all heads in one matmul, then [B, T, C] -> [B, H, T, D] each.
-    const auto qkv = c_attn(x).split(C, /*dim=*/2);
+    const auto qkv = project(c_attn, x).split(C, /*dim=*/2);
     auto heads = [&](const torch::Tensor & t) { return t.view({B, T, n_head_, D}).transpose(1, 2); };
     auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
     // With a cache the new queries also attend to every earlier token's k, v.
@@ -39,7 +51,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor & x, const to
     auto y = torch::scaled_dot_product_attention(q, k, v, allowed, is_training() ? attn_pdrop_ : 0.0,
                                                  /*is_causal=*/false, scale_);
     y = y.transpose(1, 2).contiguous().view({B, T, C});  // heads side by side again
-    return resid_dropout(c_proj(y));
+    return resid_dropout(project(c_proj, y));
 }
 
 // ---------------------------------------------------------------- MLP
@@ -51,11 +63,11 @@ MlpImpl::MlpImpl(const Gpt2Config & c) : activation_(c.activation_function) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor & x) {
-    auto a = c_fc(x);
+    auto a = project(c_fc, x);
     if (activation_ == "gelu") a = torch::gelu(a);
     else if (activation_ == "relu") a = torch::relu(a);
     else a = torch::gelu(a, "tanh");  // gelu_new: 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))
-    return dropout(c_proj(a));
+    return dropout(project(c_proj, a));
 }
 
 // ---------------------------------------------------------------- block
@@ -144,8 +156,10 @@ ValueHeadImpl::ValueHeadImpl(const Gpt2Config & c) {
 }
 
 torch::Tensor ValueHeadImpl::forward(const torch::Tensor & hidden) {
-    // TRL casts the hidden state to the head's dtype (kept in fp32 for stability).
-    return summary(dropout(hidden).to(summary->weight.scalar_type())).squeeze(-1);
+    // TRL casts the hidden state to the head's dtype (kept in fp32 for stability);
+    // under BF16 autocast the head stays fp32 too.
+    AutocastScope fp32(hidden.device(), false);
+    return project(summary, dropout(hidden).to(summary->weight.scalar_type())).squeeze(-1);
 }
 
 // ---------------------------------------------------------------- policy
@@ -158,8 +172,20 @@ Gpt2PolicyImpl::Gpt2PolicyImpl(const Gpt2Config & c) : config_(c) {
 }
 
 torch::Tensor Gpt2PolicyImpl::lm_logits(const torch::Tensor & hidden) {
+    // fp32 even under BF16 autocast: a bf16 logit of magnitude ~100 is off by ~0.4,
+    // noise that would swamp PPO's log-prob ratios.
+    AutocastScope fp32(hidden.device(), false);
     // Tied: the logits are the hidden state's dot product with every token embedding.
-    return lm_head ? lm_head(hidden) : torch::nn::functional::linear(hidden, transformer->wte->weight);
+    const auto & weight = lm_head ? lm_head->weight : transformer->wte->weight;  // [V, C]
+    const int64_t rows = hidden.numel() / std::max<int64_t>(hidden.size(-1), 1);
+    if (rows > 0 && rows <= kFewRows) {
+        // Sampling reads a few positions: as W h^T, MKL streams the [V, C] weight
+        // once instead of packing it for every call (GPT-2, 4 rows: 10 ms vs 28 ms).
+        auto sizes = hidden.sizes().vec();
+        sizes.back() = weight.size(0);
+        return torch::mm(weight, hidden.reshape({rows, hidden.size(-1)}).t()).t().contiguous().reshape(sizes);
+    }
+    return torch::nn::functional::linear(hidden, weight);
 }
 
 torch::Tensor Gpt2PolicyImpl::values(const torch::Tensor & hidden) { return v_head(hidden); }

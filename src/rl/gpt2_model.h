@@ -116,6 +116,7 @@ public:
     // some positions (the last one while sampling, the response in PPO) project
     // only those onto the 50k vocabulary.
     torch::Tensor lm_logits(const torch::Tensor & hidden);  // [..., V]
+    static constexpr int64_t kFewRows = 8;  // up to this many positions: the decode-shaped matmul
     torch::Tensor values(const torch::Tensor & hidden);     // [...]
 
     const Gpt2Config & config() const { return config_; }

@@ -45,6 +45,7 @@ void for_each_field(Cfg & c, F && f) {
     f("pad_queries_to_max", c.pad_queries_to_max);
     f("score_on_padded_end", c.score_on_padded_end);
     f("step_optimizer_on_skipped_minibatch", c.step_optimizer_on_skipped_minibatch);
+    f("bf16", c.bf16);
 }
 
 }  // namespace

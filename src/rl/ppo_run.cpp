@@ -153,6 +153,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
     rp.sampler.temperature = cfg.temperature;
     rp.eos_id = eos;
     rp.pad_id = pad;
+    rp.bf16 = cfg.bf16;  // training rollouts only: held-out ROUGE is always measured in fp32
 
     // Held-out ROUGE with the same decoding and a fixed seed, before and after.
     SummarizeParams ep;

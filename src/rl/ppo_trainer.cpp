@@ -2,8 +2,10 @@
 
 #include "rl/ppo_advantages.h"
 #include "rl/ppo_batch.h"
+#include "rl/mixed_precision.h"
 #include "rl/ppo_math.h"
 #include "rl/sampling.h"
+#include "util/heap_reuse.h"
 #include "util/timer.h"
 #include "ragppo.h"
 
@@ -34,6 +36,7 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
         policy_->parameters(), torch::optim::AdamOptions(config_.learning_rate).betas({0.9, 0.999}).eps(1e-8));
     ref_->eval();
     for (auto & p : ref_->parameters()) p.set_requires_grad(false);
+    util::keep_freed_memory();  // every mini-batch reallocates the same large tensors
 }
 
 Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
@@ -58,6 +61,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
     torch::Tensor old_logprobs, values, ref_logprobs, kl_logp, kl_ref_logp;
     {
         torch::NoGradGuard no_grad;
+        AutocastScope precision(device, config_.bf16);
         policy_->eval();
         std::vector<torch::Tensor> lp, val, ref_lp, full_lp, full_ref;
         for (int64_t start = 0; start < bs; start += mbs) {
@@ -108,7 +112,11 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
             const auto rows_dev = rows.to(device);
             const auto mb = select_rows(batch, rows);
             policy_->train(config_.dropout_in_ppo);
-            const auto fwd = forward_responses(*policy_, mb, true);
+            const auto fwd = [&] {
+                // Per mini-batch: the region's bf16 weight copies must not outlive the Adam step.
+                AutocastScope precision(device, config_.bf16);
+                return forward_responses(*policy_, mb, true);
+            }();
             PpoLossInputs in;
             in.old_logprobs = old_logprobs.index_select(0, rows_dev);
             in.values = adv.values.index_select(0, rows_dev);

@@ -1,11 +1,13 @@
 #include "rl/rollout.h"
 
 #include "rl/kv_cache.h"
+#include "rl/mixed_precision.h"
 #include "rl/padding.h"
 #include "ragppo.h"
 
 #include <limits>
 #include <numeric>
+#include <optional>
 
 namespace ragppo::rl {
 
@@ -59,7 +61,13 @@ std::vector<RolloutSequence> rollout(Gpt2PolicyImpl & policy, const std::vector<
     if (queries.empty()) return out;
 
     TrainingModeGuard mode(policy, params.dropout);
-    c10::InferenceMode no_autograd;
+    // Autocast caches its bf16 weight copies only outside inference mode, so a
+    // bf16 rollout runs under NoGradGuard (else every decode step casts the weights again).
+    std::optional<c10::InferenceMode> inference;
+    std::optional<torch::NoGradGuard> no_grad;
+    if (params.bf16) no_grad.emplace();
+    else inference.emplace();
+    AutocastScope precision(policy.device(), params.bf16);  // no weight update inside: one region
 
     // Prefill: read every query once, filling the cache.
     auto batch = left_pad(queries, params.pad_id, policy.device());

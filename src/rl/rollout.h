@@ -28,6 +28,9 @@ struct RolloutParams {
     // Dropout while sampling. Off is ours; the reference sampled with dropout on
     // from its second step (TRL left the model in train mode).
     bool dropout = false;
+    // BF16 autocast for the transformer's matmuls and attention (PpoConfig::bf16);
+    // the LM head and sampling stay fp32.
+    bool bf16 = false;
 };
 
 struct RolloutSequence {

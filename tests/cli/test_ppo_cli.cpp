@@ -84,6 +84,29 @@ TEST(PpoCli, ShortRunWritesEverythingAndResumes) {
     EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 3u);
 }
 
+// --bf16 is a setting of the run: recorded, kept on --resume, and a resume that
+// contradicts it is refused before anything is touched.
+TEST(PpoCli, Bf16RunIsRecordedAndResumedInBf16) {
+    const std::string out = ragppo::test::make_temp_dir("ppo_cli_bf16_") + "/run";
+    const auto r = run_command(ragppo_cmd(small_ppo(out) + " --bf16 --no-export"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto config = nlohmann::json::parse(std::ifstream(fs::path(out) / "config.json"));
+    ASSERT_TRUE(config.contains("ppo")) << config.dump();
+    EXPECT_EQ(config["ppo"].value("bf16", false), true) << config.dump();
+    const auto again = run_command(ragppo_cmd(small_ppo(out, 3) + " --no-export --resume"));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 3u);
+    EXPECT_NE(run_command(ragppo_cmd("ppo --help")).out.find("--bf16"), std::string::npos);
+
+    const std::string fp32 = ragppo::test::make_temp_dir("ppo_cli_fp32_") + "/run";
+    ASSERT_EQ(run_command(ragppo_cmd(small_ppo(fp32, 1) + " --no-export")).exit_code, 0);
+    const auto refused = run_command(ragppo_cmd(small_ppo(fp32, 2) + " --no-export --resume --bf16"));
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("--bf16 contradicts"), std::string::npos) << refused.err;
+    EXPECT_EQ(count_lines(refused.err), 1) << refused.err;
+    EXPECT_EQ(lines_in(fs::path(fp32) / "stats.jsonl"), 1u);  // untouched
+}
+
 TEST(PpoCli, MissingColumnsIsAOneLineError) {
     const std::string dir = ragppo::test::make_temp_dir("ppo_cli_cols_");
     ragppo::test::write_file(dir + "/news.csv", "text,summary\n\"An article.\",\"A summary.\"\n");
