@@ -119,6 +119,9 @@ struct SamplingParams {
     float top_p = 1.0f;        // 1 = off
     uint32_t seed = 42;
     int max_new_tokens = 128;
+    // OpenAI's `stop`: the text ends before the first of these to appear, and
+    // decoding stops there (StopReason::StopSequence). Empty strings are ignored.
+    std::vector<std::string> stop;
 };
 
 enum class ChatFormat {
@@ -136,7 +139,7 @@ struct GeneratorParams {
     HubParams hub;
 };
 
-enum class StopReason { EndOfTurn, MaxTokens };
+enum class StopReason { EndOfTurn, MaxTokens, StopSequence };
 
 struct Generation {
     std::string text;

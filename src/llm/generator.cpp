@@ -2,6 +2,7 @@
 // sampling, end-of-turn stops and streaming.
 #include "llm/chat_format.h"
 #include "llm/llama_runtime.h"
+#include "llm/stop_filter.h"
 #include "llm/utf8_stream.h"
 #include "ragppo.h"
 
@@ -105,12 +106,13 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
     llama_memory_clear(llama_get_memory(g.ctx.get()), true);
     llm::SamplerPtr sampler = make_sampler(sampling);
     llm::Utf8Stream stream;
-    auto emit = [&](const std::string & piece) {
-        const std::string ready = stream.push(piece);
+    llm::StopFilter stops(sampling.stop);
+    auto send = [&](const std::string & ready) {
         if (ready.empty()) return;
         out.text += ready;
         if (on_token) on_token(ready);
     };
+    auto emit = [&](const std::string & piece) { send(stops.push(stream.push(piece))); };
 
     auto t0 = Clock::now();
     llama_batch batch = llama_batch_get_one(tokens.data(), static_cast<int32_t>(tokens.size()));
@@ -129,23 +131,31 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
         }
         ++out.completion_tokens;
         emit(llm::token_piece(g.vocab, t, /*special=*/false));
+        if (stops.stopped()) {
+            out.stop = StopReason::StopSequence;
+            break;
+        }
         if (i + 1 == sampling.max_new_tokens) break;  // no need to evaluate the last token
         batch = llama_batch_get_one(&t, 1);
         if (llama_decode(g.ctx.get(), batch) != 0) {
             throw Error("llama.cpp failed to evaluate a generated token");
         }
     }
-    const std::string tail = stream.flush();
-    if (!tail.empty()) {
-        out.text += tail;
-        if (on_token) on_token(tail);
-    }
+    // Bytes of an unfinished character, then text held back as a possible stop sequence.
+    send(stops.push(stream.flush()));
+    send(stops.flush());
+    if (stops.stopped()) out.stop = StopReason::StopSequence;
     out.generate_ms = ms_since(t0);
     return out;
 }
 
 const char * stop_reason_name(StopReason r) {
-    return r == StopReason::EndOfTurn ? "end_of_turn" : "max_tokens";
+    switch (r) {
+        case StopReason::EndOfTurn: return "end_of_turn";
+        case StopReason::StopSequence: return "stop_sequence";
+        case StopReason::MaxTokens: break;
+    }
+    return "max_tokens";
 }
 
 }  // namespace ragppo

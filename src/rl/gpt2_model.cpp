@@ -7,7 +7,10 @@
 #include "rl/padding.h"
 #include "ragppo.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
+#include <optional>
 
 namespace ragppo::rl {
 
@@ -44,12 +47,28 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor & x, const to
     const auto qkv = project(c_attn, x).split(C, /*dim=*/2);
     auto heads = [&](const torch::Tensor & t) { return t.view({B, T, n_head_, D}).transpose(1, 2); };
     auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
+    // Under BF16 autocast a KV cache still holds fp32 and one new token attends in
+    // fp32: libtorch's CPU flash kernel is several times slower on a single bf16
+    // query row than on an fp32 one, and decoding reads the whole cache per token.
+    const auto where = x.device().type();
+    const bool bf16_cache = cache && at::autocast::is_autocast_enabled(where) &&
+                            at::autocast::get_autocast_dtype(where) == torch::kBFloat16;
+    if (bf16_cache) {
+        k = k.to(torch::kFloat32);
+        v = v.to(torch::kFloat32);
+    }
     // With a cache the new queries also attend to every earlier token's k, v.
     if (cache) std::tie(k, v) = cache->append(layer_, k, v);
 
     // softmax(q k^T * scale, masked) v, with dropout on the probabilities (HF's attn_dropout).
+    std::optional<AutocastScope> fp32;
+    if (bf16_cache && T == 1) {
+        fp32.emplace(x.device(), false);
+        q = q.to(torch::kFloat32);
+    }
     auto y = torch::scaled_dot_product_attention(q, k, v, allowed, is_training() ? attn_pdrop_ : 0.0,
                                                  /*is_causal=*/false, scale_);
+    fp32.reset();
     y = y.transpose(1, 2).contiguous().view({B, T, C});  // heads side by side again
     return resid_dropout(project(c_proj, y));
 }

@@ -1,7 +1,6 @@
 #include "serve/answer.h"
 
 #include "rag/synthesizer.h"
-#include "serve/stop_filter.h"
 #include "util/timer.h"
 
 namespace ragppo::serve {
@@ -22,7 +21,6 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
         sources_sent = true;
         if (cb.on_sources) cb.on_sources(r.sources);
     };
-    StopFilter stops(spec.params.stop);
     auto emit = [&](const std::string & text) {
         if (text.empty()) return;
         if (r.first_token_ms < 0) r.first_token_ms = ms_since(t0);
@@ -32,29 +30,31 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
     };
     auto on_token = [&](const std::string & piece) {
         if (cb.cancelled && cb.cancelled()) throw ClientGone{};
-        emit(stops.push(piece));
+        emit(piece);
     };
+    // The generator applies the stop sequences and stops decoding at the first one.
+    SamplingParams sampling = spec.params.sampling;
+    sampling.stop = spec.params.stop;
 
     if (spec.mode == AnswerMode::Rag) {
         std::vector<std::string> chunks;
         for (const auto & s : r.sources) chunks.push_back(s.node.text);
-        const rag::Synthesis s = rag::synthesize(g, spec.question, chunks, spec.response_mode, spec.params.sampling, on_token);
+        const rag::Synthesis s = rag::synthesize(g, spec.question, chunks, spec.response_mode, sampling, on_token);
         r.llm_calls = s.llm_calls;
         r.prompt_tokens = s.prompt_tokens;
         r.completion_tokens = s.completion_tokens;
         r.stop = s.stop;
         r.llm_ms = s.llm_ms;
     } else {
-        const Generation gen = generate(g, spec.question, spec.params.sampling, on_token);
+        const Generation gen = generate(g, spec.question, sampling, on_token);
         r.llm_calls = 1;
         r.prompt_tokens = gen.prompt_tokens;
         r.completion_tokens = gen.completion_tokens;
         r.stop = gen.stop;
         r.llm_ms = gen.prompt_ms + gen.generate_ms;
     }
-    emit(stops.flush());
     send_sources();
-    r.stopped_by_sequence = stops.stopped();
+    r.stopped_by_sequence = r.stop == StopReason::StopSequence;
     r.total_ms = ms_since(t0);
     return r;
 }

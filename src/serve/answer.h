@@ -26,7 +26,7 @@ struct AnswerResult {
     std::vector<rag::SourceNode> sources;  // empty for vanilla
     int llm_calls = 0;
     int prompt_tokens = 0;
-    int completion_tokens = 0;  // every token generated, also those after a stop sequence
+    int completion_tokens = 0;  // every token generated, the one that completed a stop sequence included
     StopReason stop = StopReason::MaxTokens;
     bool stopped_by_sequence = false;
     double retrieve_ms = 0;
@@ -45,8 +45,8 @@ struct AnswerCallbacks {
     std::function<void(const std::string &)> on_text;                           // the answer as it grows
 };
 
-// A stop sequence ends the text; generation runs on to its own end (at most
-// max_tokens) so the token counts stay the generator's exact ones.
+// A stop sequence ends the text and the generation (SamplingParams::stop); with
+// refine synthesis it applies to every LLM call, as it would to an OpenAI model.
 AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec & spec, const AnswerCallbacks & cb);
 
 }  // namespace ragppo::serve

@@ -108,6 +108,29 @@ TEST(Generator, MaxTokensIsReportedAsTheStopReason) {
     EXPECT_EQ(r.completion_tokens, 5);
 }
 
+// A stop sequence ends the text before it and stops decoding there, streamed
+// pieces included; without it the same greedy run goes on.
+TEST(Generator, StopSequenceEndsTextAndDecoding) {
+    auto g = load(ChatFormat::Raw);
+    const Generation full = generate(*g, "Count: 1, 2, 3,", greedy(24));
+    ASSERT_EQ(full.stop, StopReason::MaxTokens);
+    // A stop sequence that first appears a few tokens in (spanning a token boundary is fine).
+    const size_t at = full.text.find(' ', full.text.size() / 3);
+    ASSERT_NE(at, std::string::npos) << full.text;
+    auto s = greedy(24);
+    s.stop = {"never appears \x01", full.text.substr(at, 3)};
+    std::string streamed;
+    const Generation cut = generate(*g, "Count: 1, 2, 3,", s, [&](const std::string & p) { streamed += p; });
+    EXPECT_EQ(cut.stop, StopReason::StopSequence);
+    EXPECT_STREQ(stop_reason_name(cut.stop), "stop_sequence");
+    EXPECT_EQ(cut.text, full.text.substr(0, full.text.find(full.text.substr(at, 3))));
+    EXPECT_EQ(streamed, cut.text);
+    EXPECT_LT(cut.completion_tokens, full.completion_tokens);  // decoding stopped, not just the text
+    // An empty stop string matches nothing (it would match everywhere).
+    s.stop = {""};
+    EXPECT_EQ(generate(*g, "Count: 1, 2, 3,", s).text, full.text);
+}
+
 TEST(Generator, PromptThatDoesNotFitTheContextIsAClearError) {
     auto g = load(ChatFormat::Raw, 128);
     std::string big;

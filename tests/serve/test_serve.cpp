@@ -149,6 +149,8 @@ TEST_F(ServeTest, EveryRouteAnswersInItsSchema) {
     const json sj = json::parse(stopped->body);
     EXPECT_EQ(sj["choices"][0]["message"]["content"], plain_text.substr(0, plain_text.find(plain_text.substr(cut, 3))));
     EXPECT_EQ(sj["choices"][0]["finish_reason"], "stop");
+    // Decoding stopped there too: fewer tokens than the unstopped answer of the same question.
+    EXPECT_LT(sj["usage"]["completion_tokens"].get<int>(), pj["usage"]["completion_tokens"].get<int>()) << sj.dump();
 
     // Embeddings: one unit vector of 384 floats per input.
     auto emb = c->Post("/v1/embeddings", json{{"model", "ragppo-embed"}, {"input", {"boil the pasta", "chop the onions"}}}.dump(), "application/json");

@@ -1,16 +1,20 @@
-// OpenAI's `stop` sequences over streamed text: text that might be the start of a
-// stop sequence is held back until the next piece decides; once a sequence appears,
-// the text before it is released and everything after is dropped.
+// OpenAI's `stop` sequences over streamed text (SamplingParams::stop): text that
+// might be the start of a stop sequence is held back until the next piece decides;
+// once a sequence appears, the text before it is released, everything after is
+// dropped, and the generator stops decoding.
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace ragppo::serve {
+namespace ragppo::llm {
 
 class StopFilter {
 public:
-    explicit StopFilter(std::vector<std::string> stops) : stops_(std::move(stops)) {}
+    explicit StopFilter(const std::vector<std::string> & stops) {
+        for (const auto & s : stops)
+            if (!s.empty()) stops_.push_back(s);  // "" would match everywhere
+    }
 
     // Text that is safe to send now.
     std::string push(const std::string & piece) {
@@ -54,4 +58,4 @@ private:
     bool stopped_ = false;
 };
 
-}  // namespace ragppo::serve
+}  // namespace ragppo::llm
