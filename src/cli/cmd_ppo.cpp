@@ -333,7 +333,7 @@ void register_ppo_cmd(CLI::App & app) {
     cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default")->check(int_in("--threads", 0, 4096));
     cmd->add_flag("--bf16", c.bf16,
                   "BF16 mixed precision: matmuls and attention in bfloat16, weights, heads, losses and Adam in fp32 "
-                  "(about 2x faster on CPUs with AVX512_BF16 or AMX; held-out ROUGE stays fp32)");
+                  "(about 1.5x faster per step on CPUs with AVX512_BF16 or AMX; held-out ROUGE stays fp32)");
     auto * ref = cmd->add_option_group("reference behaviour", "Reproduce the reference notebook's weaknesses (off by default)");
     ref->add_flag("--reference", a->reference, "All of the switches below");
     ref->add_flag("--dropout-in-rollout", c.dropout_in_rollout, "Sample rollouts with dropout on (from the second step)");

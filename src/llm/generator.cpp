@@ -131,10 +131,7 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
         }
         ++out.completion_tokens;
         emit(llm::token_piece(g.vocab, t, /*special=*/false));
-        if (stops.stopped()) {
-            out.stop = StopReason::StopSequence;
-            break;
-        }
+        if (stops.stopped()) break;  // the reason is set below
         if (i + 1 == sampling.max_new_tokens) break;  // no need to evaluate the last token
         batch = llama_batch_get_one(&t, 1);
         if (llama_decode(g.ctx.get(), batch) != 0) {

@@ -82,8 +82,8 @@ struct PpoConfig {
     // ---- speed
     // BF16 autocast in the rollouts and PPO passes (rl/mixed_precision.h): matmuls
     // and attention in bfloat16; weights, heads, losses and Adam stay fp32. Off by
-    // default: fp32 is what the TRL parity tests hold us to. About 2x faster on
-    // CPUs with AVX512_BF16 or AMX; slower on others.
+    // default: fp32 is what the TRL parity tests hold us to. About 1.5x faster
+    // per step on CPUs with AVX512_BF16 or AMX (docs/BENCHMARKS.md); slower on others.
     bool bf16 = false;
 
     // ---- reference behaviours (SPEC "known weaknesses"); defaults are ours

@@ -1,8 +1,8 @@
 #include "rl/ppo_trainer.h"
 
 #include "rl/ppo_advantages.h"
-#include "rl/ppo_batch.h"
 #include "rl/mixed_precision.h"
+#include "rl/ppo_batch.h"
 #include "rl/ppo_math.h"
 #include "rl/sampling.h"
 #include "util/heap_reuse.h"

@@ -54,7 +54,6 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
         r.llm_ms = gen.prompt_ms + gen.generate_ms;
     }
     send_sources();
-    r.stopped_by_sequence = r.stop == StopReason::StopSequence;
     r.total_ms = ms_since(t0);
     return r;
 }

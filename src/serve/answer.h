@@ -27,8 +27,7 @@ struct AnswerResult {
     int llm_calls = 0;
     int prompt_tokens = 0;
     int completion_tokens = 0;  // every token generated, the one that completed a stop sequence included
-    StopReason stop = StopReason::MaxTokens;
-    bool stopped_by_sequence = false;
+    StopReason stop = StopReason::MaxTokens;  // StopSequence: one of the request's `stop` ended it
     double retrieve_ms = 0;
     double llm_ms = 0;
     double total_ms = 0;

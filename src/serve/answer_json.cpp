@@ -19,7 +19,7 @@ json usage_json(const AnswerResult & r) {
 }
 
 const char * finish_reason(const AnswerResult & r) {
-    return r.stopped_by_sequence || r.stop == StopReason::EndOfTurn ? "stop" : "length";
+    return r.stop == StopReason::MaxTokens ? "length" : "stop";
 }
 
 json stats_json(const AnswerResult & r, AnswerMode mode, bool with_sources) {
@@ -29,7 +29,7 @@ json stats_json(const AnswerResult & r, AnswerMode mode, bool with_sources) {
            {"prompt_tokens", r.prompt_tokens},
            {"completion_tokens", r.completion_tokens},
            {"stop", stop_reason_name(r.stop)},
-           {"stopped_by_sequence", r.stopped_by_sequence},
+           {"stopped_by_sequence", r.stop == StopReason::StopSequence},
            {"retrieve_ms", r.retrieve_ms},
            {"llm_ms", r.llm_ms},
            {"total_ms", r.total_ms},
