@@ -591,7 +591,7 @@ def doc_ppo(ppo: dict | None) -> list[str]:
           f"`{ppo['device']}`, {ppo['threads']} threads on both sides (`torch::set_num_threads`, `torch.set_num_threads`). "
           f"Both sides generate exactly {N} tokens per response (EOS masked until then: `min_new_tokens` on both "
           f"sides), so they do the same work. ragppo: `ragppo-bench-ppo` (`rl::rollout` of the {B} queries "
-          "together with a KV cache, `eval::rouge1_f1`, `PpoTrainer::step`). TRL "
+          "together with a KV cache, `metrics::rouge1_f1`, `PpoTrainer::step`). TRL "
           f"{v['trl']} (transformers {v['transformers']}, torch {v['torch']}): `bench/trl_ppo_worker.py`, the "
           "notebook's loop: `ppo_trainer.generate(query)` one query at a time, `rouge_score`, `ppo_trainer.step`; "
           f"also timed: `ppo_trainer.generate(queries, batch_size={B})` (one batched call, not used for the step). "

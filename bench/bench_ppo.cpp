@@ -14,7 +14,7 @@
 // once loaded and warmed up, then each input line "run" does one PPO step
 // (rollout -> reward -> step; the policy keeps training from step to step) and
 // prints its timings.
-#include "eval/rouge.h"
+#include "metrics/rouge.h"
 #include "rl/gpt2_load.h"
 #include "rl/ppo_trainer.h"
 #include "rl/rollout.h"
@@ -177,7 +177,7 @@ int main(int argc, char ** argv) try {
             std::vector<double> scores;
             for (size_t i = 0; i < seqs.size(); ++i) {
                 responses.push_back(seqs[i].response);
-                scores.push_back(eval::rouge1_f1(articles[i].highlights, rl::response_text(tok, seqs[i].response)));
+                scores.push_back(metrics::rouge1_f1(articles[i].highlights, rl::response_text(tok, seqs[i].response)));
             }
             const double reward_s = seconds_since(t0);
 

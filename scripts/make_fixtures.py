@@ -7,10 +7,26 @@ names changed (a stamp file records a hash), so a second test run is quick.
 """
 import argparse
 import hashlib
+import importlib.metadata
 import importlib.util
 import pathlib
 import sys
 import types
+
+
+# The reference libraries the fixtures come from: a fixture is remade when any of their
+# versions changes (an upgraded TRL or transformers may compute something else).
+REFERENCE_PACKAGES = ("torch", "transformers", "tokenizers", "sentence-transformers", "trl", "rouge-score",
+                      "nltk", "llama-index-core", "pyarrow", "numpy", "safetensors", "accelerate")
+
+
+def reference_versions() -> str:
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "absent"
+    return ";".join(f"{name}={version(name)}" for name in REFERENCE_PACKAGES)
 
 
 def main() -> int:
@@ -23,12 +39,13 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     here = pathlib.Path(__file__).resolve().parent / "fixtures"
+    versions = reference_versions().encode()
     failed = 0
     for path in sorted(here.glob("fx_*.py")):
         if args.only and args.only not in path.stem:
             continue
         stamp = args.out / f".{path.stem}.stamp"
-        digest = hashlib.sha256(path.read_bytes() + str(args.minilm).encode()).hexdigest()
+        digest = hashlib.sha256(path.read_bytes() + str(args.minilm).encode() + versions).hexdigest()
         if stamp.exists() and stamp.read_text() == digest:
             print(f"[fixtures] {path.stem}: up to date")
             continue

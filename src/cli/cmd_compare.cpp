@@ -7,7 +7,7 @@
 #include "data/sampler.h"
 #include "eval/comparison.h"
 #include "rag/index_builder.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 #include "util/progress.h"
 
 #include <nlohmann/json.hpp>

@@ -12,7 +12,7 @@
 #include "rl/ppo_run.h"
 #include "rl/run_dir.h"
 #include "rl/summarize.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 #include "util/available_memory.h"
 #include "util/progress.h"
 

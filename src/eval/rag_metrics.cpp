@@ -1,6 +1,6 @@
 #include "eval/rag_metrics.h"
 
-#include "eval/rouge.h"
+#include "metrics/rouge.h"
 
 #include <cctype>
 
@@ -63,7 +63,7 @@ double ingredient_recall(const std::string & answer, const std::vector<std::stri
 
 AnswerMetrics answer_metrics(const std::string & answer, const data::Recipe & gold) {
     AnswerMetrics m;
-    m.rouge_l = rouge_scores(gold.steps, answer).rougeL.fmeasure;
+    m.rouge_l = metrics::rouge_scores(gold.steps, answer).rougeL.fmeasure;
     m.ingredient_recall = ingredient_recall(answer, gold.ner);
     return m;
 }

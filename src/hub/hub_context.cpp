@@ -78,6 +78,7 @@ std::string bundled_hub_dir() {
 
 // Hub ids under which scripts/setup.sh lays out the embedded defaults (see scripts/versions.env).
 std::string default_llm_id() { return "ragppo/SmolLM2-135M-Instruct-Q4_1-GGUF"; }
-// default_embedder_id() lives in embed/default_embedder.cpp: it depends on the CPU.
+std::string default_embedder_f32_id() { return "ragppo/all-MiniLM-L6-v2-GGUF"; }
+// default_embedder_id() lives in embed/default_embedder.cpp: it picks a dtype for the CPU.
 
 }  // namespace ragppo

@@ -1,6 +1,6 @@
 #include "index/manifest.h"
 
-#include "index/atomic_dir.h"
+#include "util/atomic_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -140,7 +140,7 @@ void write_manifest(const std::filesystem::path & path, const StoredManifest & s
     if (sm.faiss_crc32c) j["files"]["faiss"]["crc32c"] = crc_hex(*sm.faiss_crc32c);
     if (sm.nodes_crc32c) j["files"]["nodes"]["crc32c"] = crc_hex(*sm.nodes_crc32c);
     const std::string text = j.dump(2) + "\n";
-    SyncedFile out(path);
+    util::SyncedFile out(path);
     out.write(text.data(), text.size());
     out.close();
 }

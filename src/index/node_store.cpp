@@ -1,7 +1,7 @@
 #include "index/node_store.h"
 
-#include "index/atomic_dir.h"
 #include "ragppo.h"
+#include "util/atomic_write.h"
 
 #include <cerrno>
 #include <cstring>
@@ -131,7 +131,7 @@ void NodeStore::write(const std::filesystem::path & path) const {
     h.blob_bytes = mapped_bytes_ + blob_.size();
     h.byte_order = kByteOrder;
 
-    SyncedFile out(path);
+    util::SyncedFile out(path);
     out.write(&h, sizeof h);
     if (n_mapped_ > 0) {
         out.write(mapped_starts_, 8 * n_mapped_ * kNodeFields);

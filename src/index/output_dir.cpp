@@ -1,8 +1,8 @@
 #include "index/output_dir.h"
 
-#include "index/atomic_dir.h"
 #include "index/manifest.h"
 #include "ragppo.h"
+#include "util/atomic_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -56,7 +56,7 @@ bool is_index_dir(const fs::path & dir) {
 }
 
 OutputState check_index_output(const fs::path & target, bool append) {
-    recover_dir(target);  // a writer killed between its two renames left a backup: put it back first
+    util::recover_dir(target);  // a writer killed between its two renames left a backup: put it back first
     std::error_code ec;
     const auto st = fs::symlink_status(target, ec);
     if (!fs::exists(st)) {

@@ -3,11 +3,11 @@
 #include "index/vector_store.h"
 
 #include "embed/pooling.h"
-#include "index/atomic_dir.h"
 #include "index/faiss_io.h"
 #include "index/manifest.h"
 #include "index/node_store.h"
 #include "index/output_dir.h"
+#include "util/atomic_write.h"
 #include "util/crc32c.h"
 
 #include <faiss/utils/distances.h>
@@ -105,13 +105,13 @@ VectorStorePtr vector_store_new(const IndexInfo & info, const IndexParams & para
 }
 
 IndexManifest index_read_manifest(const std::string & dir) {
-    index::recover_dir(dir);
+    util::recover_dir(dir);
     return index::read_manifest(dir).m;
 }
 
 VectorStorePtr vector_store_load(const std::string & dir_in, const IndexLoadParams & params) {
     const fs::path dir(dir_in);
-    index::recover_dir(dir);
+    util::recover_dir(dir);
     const index::StoredManifest sm = index::read_manifest(dir);
     index::check_embedding(sm.m, params, dir);
     check_file(dir, index::kFaissFile, sm.faiss_bytes, params.verify ? sm.faiss_crc32c : std::nullopt);
@@ -197,16 +197,16 @@ void vector_store_save(const VectorStore & s, const std::string & dir_in) {
     index::StoredManifest sm;
     sm.m = vector_store_manifest(s);
     sm.m.ragppo_version = RAGPPO_VERSION;
-    index::write_dir_atomically(dir, [&](const fs::path & tmp) {
+    util::write_dir_atomically(dir, [&](const fs::path & tmp) {
         sm.faiss_bytes = index::faiss_write(*s.faiss, tmp / index::kFaissFile);
         sm.faiss_crc32c = util::crc32c_file(tmp / index::kFaissFile);  // read back from the page cache
-        index::write_hook(std::string("file:") + index::kFaissFile);
+        util::write_hook(std::string("file:") + index::kFaissFile);
         s.nodes.write(tmp / index::kNodesFile);
         sm.nodes_bytes = fs::file_size(tmp / index::kNodesFile);
         sm.nodes_crc32c = util::crc32c_file(tmp / index::kNodesFile);
-        index::write_hook(std::string("file:") + index::kNodesFile);
+        util::write_hook(std::string("file:") + index::kNodesFile);
         index::write_manifest(tmp / index::kManifestFile, sm);  // last: a directory with a manifest is complete
-        index::write_hook(std::string("file:") + index::kManifestFile);
+        util::write_hook(std::string("file:") + index::kManifestFile);
     });
 }
 

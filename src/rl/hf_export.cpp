@@ -4,10 +4,10 @@
 // cannot hold two names for one storage, and transformers re-ties on load).
 #include "rl/hf_export.h"
 
-#include "index/atomic_dir.h"
 #include "ragppo.h"
 #include "rl/gpt2_load.h"
 #include "rl/safetensors_writer.h"
+#include "util/atomic_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +31,7 @@ std::string hf_dtype_name(torch::Dtype dtype) {
 }
 
 void write_synced(const fs::path & path, const std::string & text) {
-    index::SyncedFile out(path);
+    util::SyncedFile out(path);
     out.write(text.data(), text.size());
     out.close();
 }
@@ -112,19 +112,19 @@ void export_hf(Gpt2PolicyImpl & policy, const fs::path & source_dir, const fs::p
     // the source directory itself is safe too.
     const std::string config = hf_config_json(policy, source_dir);
     const TensorMap state = hf_state_dict(policy);
-    index::write_dir_atomically(out_dir, [&](const fs::path & tmp) {
+    util::write_dir_atomically(out_dir, [&](const fs::path & tmp) {
         write_synced(tmp / "config.json", config);
-        index::write_hook("file:config.json");
+        util::write_hook("file:config.json");
         write_safetensors(tmp / "model.safetensors", state, {{"format", "pt"}});
-        index::write_hook("file:model.safetensors");
+        util::write_hook("file:model.safetensors");
         for (const auto & name : hf_copied_files()) {
             const fs::path from = source_dir / name;
             std::error_code ec;
             if (!fs::is_regular_file(from, ec)) continue;
             if (!fs::copy_file(from, tmp / name, ec))
                 throw Error("cannot copy " + from.string() + " to " + (tmp / name).string() + ": " + ec.message());
-            index::fsync_path(tmp / name);
-            index::write_hook("file:" + name);
+            util::fsync_path(tmp / name);
+            util::write_hook("file:" + name);
         }
     });
 }

@@ -37,7 +37,7 @@ std::string hf_config_json(const Gpt2PolicyImpl & policy, const std::filesystem:
 // (index/atomic_dir.h): a kill at any moment leaves the previous complete
 // export or the new one (where the filesystem lacks renameat2's
 // RENAME_EXCHANGE, a kill between the fallback's two renames leaves the old one
-// at .<name>.old, which the next export_hf or index::recover_dir puts back).
+// at .<name>.old, which the next export_hf or util::recover_dir puts back).
 // An existing out_dir is replaced only when it is a
 // model directory (has a config.json) or empty, so a mistyped path cannot wipe
 // unrelated files. Throws ragppo::Error, one line, on failure; out_dir is then

@@ -2,8 +2,7 @@
 
 #include "rl/checkpoint_files.h"
 
-#include "index/atomic_dir.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 #include "util/crc32c.h"
 #include "ragppo.h"
 
@@ -74,11 +73,11 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
     fs::create_directories(root);
     remove_dead_writers_temps(root);
     const fs::path target = root / checkpoint_name(cursor.step);
-    index::write_dir_atomically(target, [&](const fs::path & tmp) {
+    util::write_dir_atomically(target, [&](const fs::path & tmp) {
         torch_io(tmp / "policy.pt", "write", [&] { torch::save(trainer.policy().shared_from_this(), (tmp / "policy.pt").string()); });
-        index::write_hook("file:policy.pt");
+        util::write_hook("file:policy.pt");
         torch_io(tmp / "optimizer.pt", "write", [&] { torch::save(trainer.optimizer(), (tmp / "optimizer.pt").string()); });
-        index::write_hook("file:optimizer.pt");
+        util::write_hook("file:optimizer.pt");
         torch_io(tmp / "rng.pt", "write", [&] {
             torch::serialize::OutputArchive rng;
             rng.write("sample", sample_rng.get_state());
@@ -98,7 +97,7 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
             {"crc32c", sums},
         };
         std::ofstream(tmp / "state.json") << state.dump(1) << '\n';
-        for (const char * f : {"policy.pt", "optimizer.pt", "rng.pt", "state.json"}) index::fsync_path(tmp / f);
+        for (const char * f : {"policy.pt", "optimizer.pt", "rng.pt", "state.json"}) util::fsync_path(tmp / f);
     });
     util::write_file_atomic((root / kLatest).string(), checkpoint_name(cursor.step) + "\n");
 

@@ -1,6 +1,7 @@
 #include "rl/ppo_loss.h"
 
 #include "rl/ppo_math.h"
+#include "util/summary_stats.h"
 
 #include <cmath>
 #include <limits>
@@ -11,19 +12,6 @@ namespace ragppo::rl {
 namespace {
 
 double scalar(const torch::Tensor & t) { return t.item<double>(); }
-
-// Mean and unbiased standard deviation of a list of lengths (torch.mean / torch.std).
-std::pair<double, double> mean_std(const std::vector<int64_t> & xs) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    if (xs.empty()) return {nan, nan};
-    double sum = 0;
-    for (auto x : xs) sum += static_cast<double>(x);
-    const double mean = sum / static_cast<double>(xs.size());
-    if (xs.size() < 2) return {mean, nan};
-    double ss = 0;
-    for (auto x : xs) ss += (static_cast<double>(x) - mean) * (static_cast<double>(x) - mean);
-    return {mean, std::sqrt(ss / static_cast<double>(xs.size() - 1))};
-}
 
 }  // namespace
 
@@ -101,8 +89,8 @@ Stats step_stats(const StepStatsInputs & in) {
     s["ppo/mean_non_score_reward"] = scalar(masked_mean(in.non_score_rewards, in.mask));
     s["ppo/mean_scores"] = scalar(in.scores.mean());
     s["ppo/std_scores"] = scalar(in.scores.std());
-    const auto [q_mean, q_std] = mean_std(in.query_lens);
-    const auto [r_mean, r_std] = mean_std(in.response_lens);
+    const auto [q_mean, q_std] = util::mean_std(in.query_lens);
+    const auto [r_mean, r_std] = util::mean_std(in.response_lens);
     s["tokens/queries_len_mean"] = q_mean;
     s["tokens/queries_len_std"] = q_std;
     s["tokens/responses_len_mean"] = r_mean;

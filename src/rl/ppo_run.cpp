@@ -1,6 +1,6 @@
 #include "rl/ppo_run.h"
 
-#include "eval/rouge.h"
+#include "metrics/rouge.h"
 #include "rl/gpt2_load.h"
 #include "rl/hf_export.h"
 #include "rl/ppo_checkpoint.h"
@@ -9,8 +9,9 @@
 #include "rl/run_dir.h"
 #include "rl/summarize.h"
 #include "rl/training_plots.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 #include "util/progress.h"
+#include "util/summary_stats.h"
 #include "util/timer.h"
 #include "ragppo.h"
 
@@ -62,24 +63,6 @@ void truncate_log(const fs::path & path, int64_t steps) {
     std::string line, kept;
     for (int64_t i = 0; i < steps && std::getline(in, line); ++i) kept += line + "\n";
     util::write_file_atomic(path.string(), kept);
-}
-
-double mean(const std::vector<double> & v) {
-    return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-double stdev(const std::vector<double> & v) {  // unbiased, as torch.std
-    if (v.size() < 2) return 0.0;
-    const double m = mean(v);
-    double ss = 0;
-    for (double x : v) ss += (x - m) * (x - m);
-    return std::sqrt(ss / static_cast<double>(v.size() - 1));
-}
-
-std::string fmt(const char * f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
 }
 
 }  // namespace
@@ -173,8 +156,8 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
             result.eval_before = before.rouge1;
             eval_record["before"] = summarize_eval_json(before);
             util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
-            log("  ROUGE-1 " + fmt("%.4f", before.rouge1) + "  ROUGE-2 " + fmt("%.4f", before.rouge2) + "  ROUGE-L " +
-                fmt("%.4f", before.rougeL));
+            log("  ROUGE-1 " + util::format_number("%.4f", before.rouge1) + "  ROUGE-2 " + util::format_number("%.4f", before.rouge2) + "  ROUGE-L " +
+                util::format_number("%.4f", before.rougeL));
         }
     }
 
@@ -228,7 +211,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
             truncated += seqs[i].truncated ? 1 : 0;
             texts.push_back(response_text(tok, resp));
             const auto & ex = params.train[rows[i]];
-            scores.push_back(params.reward ? params.reward(ex, texts.back()) : eval::rouge1_f1(ex.summary, texts.back()));
+            scores.push_back(params.reward ? params.reward(ex, texts.back()) : metrics::rouge1_f1(ex.summary, texts.back()));
             responses.push_back(std::move(resp));
         }
         const double t_reward = seconds_since(t0);
@@ -244,8 +227,10 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
                                                            : ", the last good checkpoint is " + last_checkpoint);
             break;
         }
-        stats["env/reward_mean"] = mean(scores);
-        stats["env/reward_std"] = stdev(scores);
+        const util::MeanStd reward = util::mean_std(scores);
+        stats["env/reward_mean"] = reward.mean;
+        // A batch of one has no spread: 0 rather than torch's NaN, which JSON cannot hold.
+        stats["env/reward_std"] = scores.size() < 2 ? 0.0 : reward.std;
         stats["tokens/responses_truncated_frac"] = static_cast<double>(truncated) / static_cast<double>(seqs.size());
         stats["time/rollout/generate"] = t_generate;
         stats["time/rollout/reward"] = t_reward;
@@ -264,15 +249,15 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         result.steps_done = step + 1;
         recent.push_back(stats["env/reward_mean"]);
         if (bar) {
-            bar->set_status("reward " + fmt("%.3f", mean(recent)) + "  kl " + fmt("%.3f", stats["objective/kl"]));
+            bar->set_status("reward " + util::format_number("%.3f", util::mean_std(recent).mean) + "  kl " + util::format_number("%.3f", stats["objective/kl"]));
             bar->update(static_cast<uint64_t>(step + 1));
         }
         if (params.log_every > 0 && (step + 1) % params.log_every == 0) {
             if (bar) std::fputc('\n', stderr);
             log("step " + std::to_string(step + 1) + "/" + std::to_string(cfg.steps) + ": mean reward " +
-                fmt("%.4f", mean(recent)) + " (last " + std::to_string(recent.size()) + " steps), kl " +
-                fmt("%.4f", stats["objective/kl"]) + ", kl_coef " + fmt("%.4f", stats["objective/kl_coef"]) + ", " +
-                fmt("%.1f", stats["time/step"]) + " s/step");
+                util::format_number("%.4f", util::mean_std(recent).mean) + " (last " + std::to_string(recent.size()) + " steps), kl " +
+                util::format_number("%.4f", stats["objective/kl"]) + ", kl_coef " + util::format_number("%.4f", stats["objective/kl_coef"]) + ", " +
+                util::format_number("%.1f", stats["time/step"]) + " s/step");
             recent.clear();
         }
 
@@ -302,8 +287,8 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         eval_record["after"] = summarize_eval_json(after);
         eval_record["steps"] = result.steps_done;
         util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
-        log("  ROUGE-1 " + fmt("%.4f", after.rouge1) + " (before " + fmt("%.4f", result.eval_before) + ")  ROUGE-2 " +
-            fmt("%.4f", after.rouge2) + "  ROUGE-L " + fmt("%.4f", after.rougeL));
+        log("  ROUGE-1 " + util::format_number("%.4f", after.rouge1) + " (before " + util::format_number("%.4f", result.eval_before) + ")  ROUGE-2 " +
+            util::format_number("%.4f", after.rouge2) + "  ROUGE-L " + util::format_number("%.4f", after.rougeL));
     }
     if (params.export_model) {
         export_hf(*policy, params.model_dir, out / "model");

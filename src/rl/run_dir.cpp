@@ -1,7 +1,7 @@
 #include "rl/run_dir.h"
 
 #include "ragppo.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 
 #include <nlohmann/json.hpp>
 

@@ -5,8 +5,8 @@
 // and requires the offsets to tile the byte buffer with no gaps; we do both.
 #include "rl/safetensors_writer.h"
 
-#include "index/atomic_dir.h"
 #include "ragppo.h"
+#include "util/atomic_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -81,7 +81,7 @@ void write_safetensors(const std::filesystem::path & path, const TensorMap & ten
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(getpid());
     try {
-        index::SyncedFile out(tmp);
+        util::SyncedFile out(tmp);
         out.write(&header_size, sizeof header_size);
         out.write(header_text.data(), header_text.size());
         for (const auto & e : entries) {

@@ -1,6 +1,6 @@
 #include "rl/summarize.h"
 
-#include "eval/rouge.h"
+#include "metrics/rouge.h"
 #include "util/timer.h"
 #include "ragppo.h"
 
@@ -46,7 +46,7 @@ SummarizeEvalResult summarize_eval(Gpt2PolicyImpl & policy, const text::Gpt2Toke
             SummaryResult r;
             r.id = examples[i].id;
             r.summary = response_text(tok, seq.response);
-            const auto s = eval::rouge_scores(examples[i].summary, r.summary, params.use_stemmer);
+            const auto s = metrics::rouge_scores(examples[i].summary, r.summary, params.use_stemmer);
             r.rouge1 = s.rouge1.fmeasure;
             r.rouge2 = s.rouge2.fmeasure;
             r.rougeL = s.rougeL.fmeasure;

@@ -1,7 +1,7 @@
 #include "rl/training_plots.h"
 
 #include "ragppo.h"
-#include "util/atomic_file.h"
+#include "util/atomic_write.h"
 #include "util/svg_chart.h"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,7 @@
 #include "util/svg_chart.h"
 
+#include "util/markup_escape.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,10 +38,10 @@ std::string panel_svg(const SvgPanel & panel, const SvgGridLayout & layout) {
     const double w = pw - kLeft - kRight, h = ph - kTop - kBottom;
     std::string s;
     s += "<text class=\"panel-title\" x=\"" + num(pw / 2) + "\" y=\"17\" text-anchor=\"middle\" font-size=\"13\" "
-         "font-weight=\"bold\">" + xml_escape(panel.title) + "</text>\n";
+         "font-weight=\"bold\">" + markup_escape(panel.title) + "</text>\n";
     if (!panel.note.empty())
         s += "<text x=\"" + num(pw - kRight) + "\" y=\"30\" text-anchor=\"end\" font-size=\"10\" fill=\"#666\">" +
-             xml_escape(panel.note) + "</text>\n";
+             markup_escape(panel.note) + "</text>\n";
 
     Range xr, yr;
     for (const auto & series : panel.series)
@@ -77,10 +79,10 @@ std::string panel_svg(const SvgPanel & panel, const SvgGridLayout & layout) {
          "\" fill=\"none\" stroke=\"#888\"/>\n";
     if (!panel.x_label.empty())
         s += "<text class=\"axis-label\" x=\"" + num(kLeft + w / 2) + "\" y=\"" + num(ph - 8) +
-             "\" text-anchor=\"middle\" font-size=\"11\">" + xml_escape(panel.x_label) + "</text>\n";
+             "\" text-anchor=\"middle\" font-size=\"11\">" + markup_escape(panel.x_label) + "</text>\n";
     if (!panel.y_label.empty())
         s += "<text class=\"axis-label\" transform=\"translate(13," + num(kTop + h / 2) +
-             ") rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">" + xml_escape(panel.y_label) + "</text>\n";
+             ") rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">" + markup_escape(panel.y_label) + "</text>\n";
 
     for (const auto & series : panel.series) {
         std::string points;
@@ -96,8 +98,8 @@ std::string panel_svg(const SvgPanel & panel, const SvgGridLayout & layout) {
                 dots += "<circle cx=\"" + px + "\" cy=\"" + py + "\" r=\"2.2\" fill=\"" + series.color + "\"/>";
         }
         if (points.empty()) continue;
-        s += "<polyline class=\"" + xml_escape(series.css_class) + "\" fill=\"none\" stroke=\"" +
-             xml_escape(series.color) + "\" stroke-width=\"" + num(series.stroke_width) + "\" stroke-opacity=\"" +
+        s += "<polyline class=\"" + markup_escape(series.css_class) + "\" fill=\"none\" stroke=\"" +
+             markup_escape(series.color) + "\" stroke-width=\"" + num(series.stroke_width) + "\" stroke-opacity=\"" +
              num(series.opacity) + "\" stroke-linejoin=\"round\" points=\"" + points + "\"/>\n";
         if (!dots.empty()) s += dots + "\n";
     }
@@ -147,22 +149,6 @@ std::string format_tick(double value, double step) {
     return s;
 }
 
-std::string xml_escape(const std::string & s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string svg_line_chart_grid(const std::vector<SvgPanel> & panels, const SvgGridLayout & layout) {
     const int columns = std::max(1, std::min<int>(layout.columns, std::max<int>(1, panels.size())));
     const int rows = static_cast<int>((panels.size() + columns - 1) / columns);
@@ -173,7 +159,7 @@ std::string svg_line_chart_grid(const std::vector<SvgPanel> & panels, const SvgG
          "\" viewBox=\"0 0 " + num(width) + " " + num(height) + "\" font-family=\"sans-serif\">\n";
     s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     s += "<text class=\"title\" x=\"" + num(width / 2) + "\" y=\"28\" text-anchor=\"middle\" font-size=\"17\" "
-         "font-weight=\"bold\">" + xml_escape(layout.title) + "</text>\n";
+         "font-weight=\"bold\">" + markup_escape(layout.title) + "</text>\n";
     for (size_t i = 0; i < panels.size(); ++i) {
         const double x = static_cast<double>(i % columns) * layout.panel_width;
         const double y = kTitleHeight + static_cast<double>(i / columns) * layout.panel_height;

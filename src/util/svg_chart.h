@@ -48,7 +48,4 @@ AxisTicks nice_ticks(double lo, double hi, int target, bool integer = false);
 // A tick value printed with as many decimals as `step` needs (no 0.30000000000000004).
 std::string format_tick(double value, double step);
 
-// &, <, >, " and ' as XML entities.
-std::string xml_escape(const std::string & s);
-
 }  // namespace ragppo::util

@@ -1,8 +1,8 @@
 // index/: a writer killed at any moment leaves the previous complete index or the new one.
 // The writer runs in a forked child that is SIGKILLed, at a chosen stage (test hook) or
 // after a random delay once it has started writing.
-#include "index/atomic_dir.h"
 #include "index/index_helpers.h"
+#include "util/atomic_write.h"
 
 #include <chrono>
 #include <csignal>
@@ -69,8 +69,8 @@ TEST(IndexAtomic, KillAtEveryStageLeavesACompleteIndex) {
             const std::string dir = tmp / "idx";
             vector_store_save(*a, dir);
             const int status = run_child([&, stage = stage] {
-                index::set_rename_exchange(exchange);
-                index::set_write_hook([&](std::string_view s) {
+                util::set_rename_exchange(exchange);
+                util::set_write_hook([&](std::string_view s) {
                     if (s == stage) raise(SIGKILL);
                 });
                 vector_store_save(*b, dir);
@@ -107,7 +107,7 @@ TEST(IndexAtomic, KillAtRandomMomentsDuringALargeWrite) {
         const pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
-            index::set_write_hook([&](std::string_view s) {
+            util::set_write_hook([&](std::string_view s) {
                 if (s == "tmp-created") (void) !write(fds[1], "x", 1);
             });
             try {

@@ -3,7 +3,6 @@
 // scripts/check_hf_export.py in the build-tools venv), keeps the tokenizer, and
 // replaces an earlier export only once the new one is complete.
 #include "gpt2_fixtures.h"
-#include "index/atomic_dir.h"
 #include "ragppo.h"
 #include "rl/gpt2_load.h"
 #include "rl/hf_export.h"
@@ -11,6 +10,7 @@
 #include "support/files.h"
 #include "support/process.h"
 #include "text/gpt2_tokenizer.h"
+#include "util/atomic_write.h"
 
 #include <gtest/gtest.h>
 
@@ -272,7 +272,7 @@ TEST(HfExport, AFailedOrKilledExportLeavesTheOldOneComplete) {
     // leaves the old export moved aside; recover_dir (what the next export
     // runs first) puts it back.
     auto which = [&]() -> char {
-        index::recover_dir(out);
+        util::recover_dir(out);
         for (const char * name : {"config.json", "tokenizer.json", "generation_config.json"})
             if (!fs::is_regular_file(out / name)) return '?';
         const auto wte = load_gpt2_policy(out)->transformer->wte->weight;
@@ -281,11 +281,11 @@ TEST(HfExport, AFailedOrKilledExportLeavesTheOldOneComplete) {
 
     // A write that throws part-way: the error comes out, the old export stays.
     export_hf(*old_policy, source, out);
-    index::set_write_hook([](std::string_view stage) {
+    util::set_write_hook([](std::string_view stage) {
         if (stage == "file:model.safetensors") throw Error("disk full (simulated)");
     });
     EXPECT_EQ(test::error_of([&] { export_hf(*new_policy, source, out); }), "disk full (simulated)");
-    index::set_write_hook(nullptr);
+    util::set_write_hook(nullptr);
     EXPECT_EQ(which(), 'A');
     EXPECT_EQ(hidden_entries(parent), 0u);
 
@@ -302,8 +302,8 @@ TEST(HfExport, AFailedOrKilledExportLeavesTheOldOneComplete) {
             std::cout.flush();
             const pid_t pid = fork();
             if (pid == 0) {
-                index::set_rename_exchange(exchange);
-                index::set_write_hook([stage = stage](std::string_view s) {
+                util::set_rename_exchange(exchange);
+                util::set_write_hook([stage = stage](std::string_view s) {
                     if (s == stage) raise(SIGKILL);
                 });
                 try {

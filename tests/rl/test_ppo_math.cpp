@@ -74,6 +74,7 @@ KlEstimator estimator(const std::string & name) {
 TEST(PpoMath, FixtureFromTrl0114) { EXPECT_EQ(fixture().at("trl_version").get<std::string>(), "0.11.4"); }
 
 TEST(PpoMath, CoreFunctionsMatchTrl) {
+    ASSERT_FALSE(fixture().at("core").empty()) << "fixture array core is empty";
     for (const auto & c : fixture().at("core")) {
         const std::string name = c.at("name");
         const auto mask = tensor(c.at("mask"));
@@ -93,6 +94,7 @@ TEST(PpoMath, CoreFunctionsMatchTrl) {
 }
 
 TEST(PpoMath, KlEstimatorsMatchTrlAndNumpy) {
+    ASSERT_FALSE(fixture().at("kl").empty()) << "fixture array kl is empty";
     for (const auto & c : fixture().at("kl")) {
         const std::string name = c.at("name");
         const auto lp = tensor(c.at("logprob"));
@@ -132,6 +134,7 @@ TEST(PpoMath, K3IsNeverNegative) {
 }
 
 TEST(PpoMath, RewardsAndAdvantagesMatchTrl) {
+    ASSERT_FALSE(fixture().at("rewards").empty()) << "fixture array rewards is empty";
     for (const auto & c : fixture().at("rewards")) {
         const std::string name = c.at("name");
         const auto & s = c.at("settings");
@@ -178,6 +181,7 @@ TEST(PpoMath, RewardsAndAdvantagesMatchTrl) {
 
 TEST(PpoMath, LossAndStatsMatchTrl) {
     int skipped_cases = 0;
+    ASSERT_FALSE(fixture().at("loss").empty()) << "fixture array loss is empty";
     for (const auto & c : fixture().at("loss")) {
         const std::string name = std::string(c.at("name")) + " ratio_shift " + c.at("settings").at("ratio_shift").dump();
         const auto & s = c.at("settings");
@@ -200,6 +204,7 @@ TEST(PpoMath, LossAndStatsMatchTrl) {
         expect_close(out.pg_loss.item<double>(), c.at("pg_loss"), tol, name + " pg_loss");
         expect_close(opt.vf_coef * out.vf_loss.item<double>(), c.at("vf_loss_weighted"), tol, name + " vf_coef * vf_loss");
         expect_close(out.total.item<double>(), c.at("stats").at("loss/total"), tol, name + " total");
+        ASSERT_FALSE(c.at("stats").empty()) << name << ": no reference stats";
         for (const auto & [key, value] : c.at("stats").items()) {
             ASSERT_TRUE(out.stats.count(key)) << name << " misses " << key;
             expect_close(out.stats.at(key), value.get<double>(), tol, name + " " + key);
@@ -222,6 +227,7 @@ TEST(PpoMath, LossAndStatsMatchTrl) {
 }
 
 TEST(PpoMath, StepStatsMatchTrl) {
+    ASSERT_FALSE(fixture().at("step_stats").empty()) << "fixture array step_stats is empty";
     for (const auto & c : fixture().at("step_stats")) {
         const std::string name = c.at("name");
         StepStatsInputs in;
@@ -236,6 +242,7 @@ TEST(PpoMath, StepStatsMatchTrl) {
         for (const auto & mb : c.at("minibatch_stats")) in.minibatch_stats.push_back(mb.get<Stats>());
         const double tol = tolerance(in.kls);
         const auto stats = step_stats(in);
+        ASSERT_FALSE(c.at("stats").empty()) << name << ": no reference stats";
         for (const auto & [key, value] : c.at("stats").items()) {
             ASSERT_TRUE(stats.count(key)) << name << " misses " << key;
             // relative for the larger sums (objective/entropy, var_explained with small variances)
@@ -249,6 +256,7 @@ TEST(PpoMath, StepStatsMatchTrl) {
 }
 
 TEST(PpoMath, KlControllersMatchTrl) {
+    ASSERT_FALSE(fixture().at("kl_controller").empty()) << "fixture array kl_controller is empty";
     for (const auto & run : fixture().at("kl_controller")) {
         AdaptiveKlController adaptive(run.at("init"), run.at("target"), run.at("horizon"));
         FixedKlController fixed(run.at("init"));

@@ -5,10 +5,10 @@
 // checkpoint, and PPO raises the held-out ROUGE-1.
 #include "gpt2_fixtures.h"
 #include "ragppo.h"
-#include "index/atomic_dir.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_run.h"
 #include "support/files.h"
+#include "util/atomic_write.h"
 
 #include <gtest/gtest.h>
 
@@ -111,7 +111,7 @@ TEST(PpoRun, KillWhileCheckpointingKeepsThePreviousCheckpoint) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         int optimizer_files = 0;
-        index::set_write_hook([&](std::string_view stage) {
+        util::set_write_hook([&](std::string_view stage) {
             if (stage == "file:optimizer.pt" && ++optimizer_files == 2) raise(SIGKILL);  // inside the step-4 checkpoint
         });
         try {

@@ -1,4 +1,4 @@
-#include "index/atomic_dir.h"
+#include "util/atomic_write.h"
 
 #include "ragppo.h"
 
@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-namespace ragppo::index {
+namespace ragppo::util {
 namespace {
 
 std::function<void(std::string_view)> & hook_ref() {
@@ -58,7 +58,7 @@ void swap_in(const fs::path & tmp, const fs::path & target) {
         write_hook("swapped");
         return;
     }
-    if (!fs::is_directory(target)) throw Error(target.string() + " exists and is not an index directory");
+    if (!fs::is_directory(target)) throw Error(target.string() + " exists and is not a directory");
     if (g_rename_exchange && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
         // One atomic step: the old directory now lives under the temp name.
         fsync_path(parent);
@@ -123,6 +123,26 @@ void fsync_path(const fs::path & path) {
     if (rc != 0) throw Error(sys_error("cannot sync", path));
 }
 
+void write_file_atomic(const std::string & path, const std::string & content) {
+    const fs::path target = fs::absolute(path).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw Error("cannot create " + target.parent_path().string() + ": " + ec.message());
+    static std::atomic<unsigned> counter{0};
+    const fs::path tmp = target.parent_path() /
+                         hidden_name(target, (".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++)).c_str());
+    try {
+        SyncedFile out(tmp);
+        out.write(content.data(), content.size());
+        out.close();
+        if (::rename(tmp.c_str(), target.c_str()) != 0) throw Error(sys_error("cannot rename " + tmp.string() + " to", target));
+    } catch (...) {
+        fs::remove(tmp, ec);
+        throw;
+    }
+    fsync_path(target.parent_path());
+}
+
 void recover_dir(const fs::path & target) {
     const fs::path backup = backup_path(target);
     std::error_code ec;
@@ -142,7 +162,7 @@ void write_dir_atomically(const fs::path & target_in, const std::function<void(c
     if (ec) throw Error("cannot create " + parent.string() + ": " + ec.message());
     recover_dir(target);
     if (fs::exists(target, ec) && !fs::is_directory(target, ec)) {
-        throw Error(target.string() + " exists and is not an index directory");
+        throw Error(target.string() + " exists and is not a directory");
     }
     remove_stale_temps(target);
 
@@ -171,4 +191,4 @@ void write_hook(std::string_view stage) {
 
 void set_rename_exchange(bool enabled) { g_rename_exchange = enabled; }
 
-}  // namespace ragppo::index
+}  // namespace ragppo::util

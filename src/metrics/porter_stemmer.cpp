@@ -1,10 +1,10 @@
-#include "eval/porter_stemmer.h"
+#include "metrics/porter_stemmer.h"
 
 #include <functional>
 #include <initializer_list>
 #include <unordered_map>
 
-namespace ragppo::eval {
+namespace ragppo::metrics {
 namespace {
 
 using Condition = std::function<bool(const std::string & stem)>;
@@ -210,4 +210,4 @@ std::string porter_stem(std::string_view word) {
     return w;
 }
 
-}  // namespace ragppo::eval
+}  // namespace ragppo::metrics

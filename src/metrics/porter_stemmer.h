@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace ragppo::eval {
+namespace ragppo::metrics {
 
 // Stem of a lowercase ASCII word (what rouge_score's tokenizer produces).
 std::string porter_stem(std::string_view word);
 
-}  // namespace ragppo::eval
+}  // namespace ragppo::metrics

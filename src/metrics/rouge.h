@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ragppo::eval {
+namespace ragppo::metrics {
 
 struct RougeScore {
     double precision = 0.0;
@@ -41,4 +41,4 @@ RougeScores rouge_scores(std::string_view target, std::string_view prediction, b
 // The PPO reward: ROUGE-1 F1 without stemming, as `evaluate`'s rouge computes it.
 double rouge1_f1(std::string_view target, std::string_view prediction);
 
-}  // namespace ragppo::eval
+}  // namespace ragppo::metrics

@@ -1,5 +1,8 @@
-// Crash-safe directory writes: a kill at any moment leaves either the previous complete
-// directory or the new complete one at the target path.
+// Crash-safe writes of files and directories, the one mechanism every writer uses: a
+// kill or power loss at any moment leaves either the previous complete file/directory
+// or the new complete one at the target path. New content goes under a temp name
+// beside the target, is fsynced, renamed over the target, and the parent directory is
+// fsynced so the rename itself is durable.
 #pragma once
 
 #include <cstdio>
@@ -8,7 +11,11 @@
 #include <string>
 #include <string_view>
 
-namespace ragppo::index {
+namespace ragppo::util {
+
+// Write a whole file: temp file beside it, fsync, rename, fsync of the directory.
+// Creates missing parent directories. Throws ragppo::Error naming the path.
+void write_file_atomic(const std::string & path, const std::string & content);
 
 // Build a new directory with `fill(tmp)` under a temp name beside `target`, fsync it,
 // then swap it in (renameat2 RENAME_EXCHANGE where the filesystem has it; else
@@ -45,4 +52,4 @@ void write_hook(std::string_view stage);
 // false = always take the two-rename fallback (to test it on filesystems that have RENAME_EXCHANGE).
 void set_rename_exchange(bool enabled);
 
-}  // namespace ragppo::index
+}  // namespace ragppo::util

@@ -1,6 +1,6 @@
-#include "eval/rouge.h"
+#include "metrics/rouge.h"
 
-#include "eval/porter_stemmer.h"
+#include "metrics/porter_stemmer.h"
 #include "text/utf8.h"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace ragppo::eval {
+namespace ragppo::metrics {
 namespace {
 
 bool is_ascii_alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -134,4 +134,4 @@ double rouge1_f1(std::string_view target, std::string_view prediction) {
     return rouge_n(rouge_tokenize(target), rouge_tokenize(prediction), 1).fmeasure;
 }
 
-}  // namespace ragppo::eval
+}  // namespace ragppo::metrics
