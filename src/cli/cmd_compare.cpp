@@ -6,6 +6,7 @@
 #include "data/recipe_loader.h"
 #include "data/sampler.h"
 #include "eval/comparison.h"
+#include "eval/self_retrieval.h"
 #include "rag/index_builder.h"
 #include "util/atomic_write.h"
 #include "util/progress.h"
@@ -92,16 +93,9 @@ void run_retrieval(RetrievalArgs & a) {
     rag::QueryEngine engine(a.engine);
     if (a.test.dataset.empty()) a.test.dataset = engine.manifest().info.dataset;
     const auto recipes = draw(a.test, a.engine.hub, a.test.sample);
-    std::vector<size_t> ranks;
     util::ProgressBar bar("retrieval", recipes.size(), "queries");
-    for (const auto & r : recipes) {
-        std::vector<std::string> uids;
-        for (const auto & hit : engine.retrieve(r.name, a.depth)) uids.push_back(hit.node.uid);
-        ranks.push_back(eval::rank_of(uids, r.uid));
-        bar.update(ranks.size());
-    }
+    const auto m = eval::self_retrieval(engine, recipes, a.depth, [&](size_t done, size_t) { bar.update(done); });
     bar.finish();
-    const auto m = eval::retrieval_metrics(ranks);
     std::printf("self-retrieval on %zu recipes (query = the recipe's name, depth %d)\n", m.queries, a.depth);
     std::printf("  recall@1 %.3f   recall@3 %.3f   MRR %.3f\n", m.recall_at_1, m.recall_at_3, m.mrr);
     nlohmann::json j{{"queries", m.queries}, {"depth", a.depth}, {"recall_at_1", m.recall_at_1},

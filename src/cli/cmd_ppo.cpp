@@ -235,12 +235,10 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
     if (const auto available = host_memory_for(a.run.device)) rl::check_ppo_memory(model_config, cfg, *available);
     (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
-    auto examples = load_examples(a.data);
-    // The last eval_samples articles are held out: never trained on.
-    const size_t held = std::min(a.eval_samples, examples.size() > 1 ? examples.size() / 2 : 0);
-    a.run.eval.assign(examples.end() - static_cast<std::ptrdiff_t>(held), examples.end());
-    examples.resize(examples.size() - held);
-    a.run.train = std::move(examples);
+    rl::HeldOutSplit split = rl::hold_out_last(load_examples(a.data), a.eval_samples);
+    const size_t held = split.eval.size();
+    a.run.train = std::move(split.train);
+    a.run.eval = std::move(split.eval);
     a.run.out_dir = a.out;
     a.run.export_model = !a.no_export;
     a.run.plots = !a.no_plots;

@@ -81,4 +81,13 @@ SummaryData load_summary_data(const std::vector<std::string> & paths, const Summ
     return data;
 }
 
+HeldOutSplit hold_out_last(std::vector<SummaryExample> examples, size_t eval_wanted) {
+    const size_t held = std::min(eval_wanted, examples.size() > 1 ? examples.size() / 2 : 0);
+    HeldOutSplit split;
+    split.eval.assign(examples.end() - static_cast<std::ptrdiff_t>(held), examples.end());
+    examples.resize(examples.size() - held);
+    split.train = std::move(examples);
+    return split;
+}
+
 }  // namespace ragppo::rl

@@ -16,6 +16,14 @@ struct SummaryExample {
     std::string summary;  // the reference (CNN/DM "highlights")
 };
 
+// A training set and the held-out set evaluated before and after training (never
+// trained on): the last min(eval_wanted, n / 2) examples, none when n < 2.
+struct HeldOutSplit {
+    std::vector<SummaryExample> train;
+    std::vector<SummaryExample> eval;
+};
+HeldOutSplit hold_out_last(std::vector<SummaryExample> examples, size_t eval_wanted);
+
 struct SummaryColumns {
     std::string article = "article";
     std::string summary = "highlights";

@@ -1,12 +1,15 @@
 // The ragppo binary as a user meets it: help, exit codes, one-line errors.
 #include "ragppo.h"
+#include "support/files.h"
 #include "support/paths.h"
 #include "support/process.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 using ragppo::test::bin;
 using ragppo::test::run_command;
@@ -91,4 +94,40 @@ TEST(Cli, GenerateStreamsAReply) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_GT(r.out.size(), 1u);
     EXPECT_NE(r.err.find("generated"), std::string::npos) << r.err;
+}
+
+// demo ranks its recipes with the same vector store `ragppo index` saves: three
+// nearest recipes, by descending cosine.
+TEST(Cli, DemoShowsTheThreeNearestRecipesByDescendingCosine) {
+    const auto r = run_command(ragppo_cmd("demo --offline --n-recipes 16 --temperature 0 -n 4"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const size_t at = r.out.find("Nearest recipes (cosine similarity):\n");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    std::istringstream lines(r.out.substr(at));
+    std::string line;
+    std::getline(lines, line);
+    std::vector<double> scores;
+    for (int i = 0; i < 3 && std::getline(lines, line); ++i) scores.push_back(std::stod(line));
+    ASSERT_EQ(scores.size(), 3u) << r.out;
+    EXPECT_TRUE(std::is_sorted(scores.rbegin(), scores.rend())) << r.out;
+    EXPECT_GT(scores[0], 0.3) << r.out;  // chicken noodle soup is among the shared recipes' neighbours
+    EXPECT_LE(scores[0], 1.0001) << r.out;
+}
+
+TEST(Cli, EvalRetrievalFindsIndexedRecipesByTheirNames) {
+    const std::string dir = ragppo::test::make_temp_dir("ragppo_cli_retrieval_");
+    // The first 40 shared recipes, as their own dataset (eval-retrieval draws from the index's dataset).
+    auto all = nlohmann::json::parse(ragppo::test::read_file(ragppo::test::shared_data("recipes/recipes.json")));
+    all.erase(all.begin() + 40, all.end());
+    const std::string recipes = dir + "/recipes.json";
+    ragppo::test::write_file(recipes, all.dump());
+    ASSERT_EQ(run_command(ragppo_cmd("index --offline -d " + recipes + " -o " + dir + "/idx")).exit_code, 0);
+    const auto r = run_command(ragppo_cmd("eval-retrieval --offline -i " + dir + "/idx --sample 40 -o " + dir + "/r.json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(ragppo::test::read_file(dir + "/r.json"));
+    EXPECT_EQ(j.at("queries").get<int>(), 40);
+    EXPECT_GE(j.at("recall_at_1").get<double>(), 0.7) << j.dump();
+    EXPECT_GE(j.at("recall_at_3").get<double>(), j.at("recall_at_1").get<double>());
+    EXPECT_GE(j.at("mrr").get<double>(), j.at("recall_at_1").get<double>());
+    std::filesystem::remove_all(dir);
 }
