@@ -65,236 +65,329 @@ void truncate_log(const fs::path & path, int64_t steps) {
     util::write_file_atomic(path.string(), kept);
 }
 
-}  // namespace
 
-PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const std::string &)> & log_in) {
-    const auto log = [&](const std::string & s) {
-        if (log_in && !params.quiet) log_in(s);
-    };
-    if (params.train.empty()) throw Error("PPO: no training articles");
-    if (params.out_dir.empty()) throw Error("PPO: no run directory");
-    const fs::path out = params.out_dir;
-    const fs::path ckpt_root = out / "checkpoints";
-    PpoRunResult result;
-    // Ownership and the write lock before anything is read, deleted or written: only
-    // an absent or empty directory or this run (--resume / --overwrite) is written,
-    // and by one process at a time (the lock is held until we return).
-    const util::FileLock lock =
-        claim_run_dir(out, params.resume, params.overwrite, params.run_lock && params.run_lock->held());
+// ---------------------------------------------------------------- the run's stages
+// run_ppo (below) calls these top to bottom; each owns one job of the loop.
 
-    // Settings: a resumed run reuses the ones it started with (only the number of steps may grow).
-    PpoConfig cfg = params.ppo;
+// Everything the stages share.
+struct Run {
+    const PpoRunParams & params;
+    std::function<void(const std::string &)> log;
+    fs::path out;
+    PpoConfig cfg;
+    nlohmann::json settings;  // config.json and every checkpoint's state.json
     std::optional<fs::path> resume_from;
-    if (params.resume) {
-        resume_from = latest_checkpoint(ckpt_root);
-        if (!resume_from) throw Error("--resume: no checkpoint in " + ckpt_root.string());
-        const auto state = read_checkpoint_state(*resume_from);
-        cfg = ppo_config_from_json(state.at("run").at("ppo"));
-        cfg.steps = params.ppo.steps;
-    }
-    const nlohmann::json run_settings = {{"ppo", ppo_config_to_json(cfg)},
-                                         {"model_dir", params.model_dir.string()},
-                                         {"train_examples", params.train.size()},
-                                         {"eval_examples", params.eval.size()},
-                                         {"cli", params.settings}};
-    if (!params.resume) util::write_file_atomic((out / "config.json").string(), run_settings.dump(1) + "\n");
+    Gpt2Policy policy{nullptr};
+    std::optional<text::Gpt2Tokenizer> tok;
+    int64_t eos = 0, pad = 0;
+    std::unique_ptr<PpoTrainer> trainer;
+    torch::Generator sample_rng;
+    TrainingCursor cursor;
+    RolloutParams decoding;   // training rollouts
+    SummarizeParams held_out; // held-out ROUGE: the same decoding, fp32, a fixed seed
+    nlohmann::json eval_record;
+    std::vector<std::vector<int32_t>> query_cache;  // tokenised once per article
+    std::string last_checkpoint;
+    PpoRunResult result;
 
-    // Models: the policy, its frozen copy as the KL reference, the tokenizer.
-    const torch::Device device(params.device);
+    fs::path checkpoints() const { return out / "checkpoints"; }
+    fs::path eval_path() const { return out / "eval.json"; }
+};
+
+// Settings: a fresh run's, or those a resumed run started with (only the number of
+// steps may grow); a fresh run records them in config.json.
+void start_or_resume(Run & run) {
+    const PpoRunParams & params = run.params;
+    run.cfg = params.ppo;
+    if (params.resume) {
+        run.resume_from = latest_checkpoint(run.checkpoints());
+        if (!run.resume_from) throw Error("--resume: no checkpoint in " + run.checkpoints().string());
+        run.cfg = ppo_config_from_json(read_checkpoint_state(*run.resume_from).at("run").at("ppo"));
+        run.cfg.steps = params.ppo.steps;
+    }
+    run.settings = {{"ppo", ppo_config_to_json(run.cfg)},
+                    {"model_dir", params.model_dir.string()},
+                    {"train_examples", params.train.size()},
+                    {"eval_examples", params.eval.size()},
+                    {"cli", params.settings}};
+    if (!params.resume) util::write_file_atomic((run.out / "config.json").string(), run.settings.dump(1) + "\n");
+}
+
+// The policy, its frozen copy as the KL reference, the tokenizer, the trainer, and
+// the decoding of rollouts and of the held-out evaluation.
+void load_models(Run & run) {
+    const PpoConfig & cfg = run.cfg;
+    const torch::Device device(run.params.device);
     torch::manual_seed(cfg.seed);  // a fresh value head is drawn from torch's global RNG
     Gpt2LoadOptions lo;
     lo.device = device;
     lo.zero_new_value_head = cfg.value_head_zero_init;
-    auto policy = load_gpt2_policy(params.model_dir, lo);
-    const auto tok = load_checkpoint_tokenizer(params.model_dir);
-    if (static_cast<int64_t>(tok.vocab_size()) > policy->config().vocab_size)
-        throw Error("the tokenizer of " + params.model_dir.string() + " has " + std::to_string(tok.vocab_size()) +
-                    " tokens, the model only " + std::to_string(policy->config().vocab_size));
-    const int64_t eos = tok.eos_token_id().value_or(50256);
-    const int64_t pad = cfg.pad_is_eos ? eos : 0;
-    PpoTrainer trainer(policy, frozen_copy(*policy), cfg, pad);
-    auto sample_rng = make_cpu_generator(cfg.seed + 1);
+    run.policy = load_gpt2_policy(run.params.model_dir, lo);
+    run.tok = load_checkpoint_tokenizer(run.params.model_dir);
+    if (static_cast<int64_t>(run.tok->vocab_size()) > run.policy->config().vocab_size)
+        throw Error("the tokenizer of " + run.params.model_dir.string() + " has " + std::to_string(run.tok->vocab_size()) +
+                    " tokens, the model only " + std::to_string(run.policy->config().vocab_size));
+    run.eos = run.tok->eos_token_id().value_or(50256);
+    run.pad = cfg.pad_is_eos ? run.eos : 0;
+    run.trainer = std::make_unique<PpoTrainer>(run.policy, frozen_copy(*run.policy), cfg, run.pad);
+    run.sample_rng = make_cpu_generator(cfg.seed + 1);
 
-    TrainingCursor cursor;
-    if (resume_from) {
-        cursor = load_checkpoint(*resume_from, trainer, sample_rng, params.verify_checkpoint);
-        truncate_log(out / "stats.jsonl", cursor.step);
-        truncate_log(out / "samples.jsonl", cursor.step);
-        log("resuming from " + resume_from->string() + " (step " + std::to_string(cursor.step) + ")");
+    run.decoding.max_new_tokens = cfg.max_new_tokens;
+    run.decoding.sampler.top_k = cfg.top_k;
+    run.decoding.sampler.top_p = cfg.top_p;
+    run.decoding.sampler.temperature = cfg.temperature;
+    run.decoding.eos_id = run.eos;
+    run.decoding.pad_id = run.pad;
+    run.decoding.bf16 = cfg.bf16;
+    run.held_out.query_max_tokens = cfg.query_max_tokens;
+    run.held_out.rollout = run.decoding;
+    run.held_out.rollout.bf16 = false;  // held-out ROUGE is always measured in fp32
+    run.held_out.batch_size = run.params.eval_batch_size;
+    run.held_out.seed = cfg.seed + 2;
+}
+
+// A resumed run takes the trainer, RNG and data cursor from its checkpoint and cuts
+// its logs back to that step; a fresh one starts empty logs.
+void restore_progress(Run & run) {
+    if (run.resume_from) {
+        run.cursor = load_checkpoint(*run.resume_from, *run.trainer, run.sample_rng, run.params.verify_checkpoint);
+        truncate_log(run.out / "stats.jsonl", run.cursor.step);
+        truncate_log(run.out / "samples.jsonl", run.cursor.step);
+        run.last_checkpoint = run.resume_from->string();
+        run.log("resuming from " + run.last_checkpoint + " (step " + std::to_string(run.cursor.step) + ")");
     } else {
         std::error_code ec;
-        fs::remove(out / "stats.jsonl", ec);
-        fs::remove(out / "samples.jsonl", ec);
+        fs::remove(run.out / "stats.jsonl", ec);
+        fs::remove(run.out / "samples.jsonl", ec);
     }
-    result.first_step = cursor.step;
-    result.steps_done = cursor.step;
+    run.result.first_step = run.cursor.step;
+    run.result.steps_done = run.cursor.step;
+}
 
-    RolloutParams rp;
-    rp.max_new_tokens = cfg.max_new_tokens;
-    rp.sampler.top_k = cfg.top_k;
-    rp.sampler.top_p = cfg.top_p;
-    rp.sampler.temperature = cfg.temperature;
-    rp.eos_id = eos;
-    rp.pad_id = pad;
-    rp.bf16 = cfg.bf16;  // training rollouts only: held-out ROUGE is always measured in fp32
+std::string rouge_line(const SummarizeEvalResult & e) {
+    return "ROUGE-1 " + util::format_number("%.4f", e.rouge1) + "  ROUGE-2 " + util::format_number("%.4f", e.rouge2) +
+           "  ROUGE-L " + util::format_number("%.4f", e.rougeL);
+}
 
-    // Held-out ROUGE with the same decoding and a fixed seed, before and after.
-    SummarizeParams ep;
-    ep.query_max_tokens = cfg.query_max_tokens;
-    ep.rollout = rp;
-    ep.batch_size = params.eval_batch_size;
-    ep.seed = cfg.seed + 2;
-    nlohmann::json eval_record;
-    const fs::path eval_path = out / "eval.json";
-    if (!params.eval.empty()) {
-        if (params.resume && fs::exists(eval_path)) {
-            eval_record = nlohmann::json::parse(std::ifstream(eval_path));
-            result.eval_before = eval_record.at("before").at("rouge1").get<double>();
-        } else {
-            log("held-out evaluation before training: " + std::to_string(params.eval.size()) + " articles");
-            const auto before = summarize_eval(*policy, tok, params.eval, ep);
-            result.eval_before = before.rouge1;
-            eval_record["before"] = summarize_eval_json(before);
-            util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
-            log("  ROUGE-1 " + util::format_number("%.4f", before.rouge1) + "  ROUGE-2 " + util::format_number("%.4f", before.rouge2) + "  ROUGE-L " +
-                util::format_number("%.4f", before.rougeL));
-        }
+// Held-out ROUGE before training (a resumed run reads the one it measured).
+void evaluate_before(Run & run) {
+    if (run.params.eval.empty()) return;
+    if (run.params.resume && fs::exists(run.eval_path())) {
+        run.eval_record = nlohmann::json::parse(std::ifstream(run.eval_path()));
+        run.result.eval_before = run.eval_record.at("before").at("rouge1").get<double>();
+        return;
     }
+    run.log("held-out evaluation before training: " + std::to_string(run.params.eval.size()) + " articles");
+    const auto before = summarize_eval(*run.policy, *run.tok, run.params.eval, run.held_out);
+    run.result.eval_before = before.rouge1;
+    run.eval_record["before"] = summarize_eval_json(before);
+    util::write_file_atomic(run.eval_path().string(), run.eval_record.dump(1) + "\n");
+    run.log("  " + rouge_line(before));
+}
 
-    // Queries are tokenised once per article.
-    std::vector<std::vector<int32_t>> query_cache(params.train.size());
-    auto query_of = [&](size_t i) -> const std::vector<int32_t> & {
-        if (query_cache[i].empty()) {
-            auto q = article_query(tok, params.train[i].article, cfg.query_max_tokens);
-            if (cfg.pad_queries_to_max && static_cast<int64_t>(q.size()) < cfg.query_max_tokens)
-                q.insert(q.begin(), static_cast<size_t>(cfg.query_max_tokens) - q.size(), static_cast<int32_t>(eos));
-            query_cache[i] = std::move(q);
+struct Batch {
+    std::vector<size_t> rows;                    // indices into params.train
+    std::vector<std::vector<int32_t>> queries;   // their article queries
+};
+
+// The next batch_size articles of the shuffled data.
+Batch next_batch(Run & run, DataOrder & order) {
+    Batch b;
+    for (int64_t i = 0; i < run.cfg.batch_size; ++i) {
+        const size_t row = order.at(run.cursor.data_cursor++);
+        auto & q = run.query_cache[row];
+        if (q.empty()) {
+            q = article_query(*run.tok, run.params.train[row].article, run.cfg.query_max_tokens);
+            if (run.cfg.pad_queries_to_max && static_cast<int64_t>(q.size()) < run.cfg.query_max_tokens)
+                q.insert(q.begin(), static_cast<size_t>(run.cfg.query_max_tokens) - q.size(), static_cast<int32_t>(run.eos));
         }
-        return query_cache[i];
-    };
+        b.rows.push_back(row);
+        b.queries.push_back(q);
+    }
+    return b;
+}
 
-    DataOrder order(params.train.size(), cfg.seed);
-    std::ofstream stats_out(out / "stats.jsonl", std::ios::app);
-    std::ofstream samples_out(out / "samples.jsonl", std::ios::app);
+struct Scored {
+    std::vector<RolloutSequence> seqs;
+    std::vector<std::vector<int32_t>> responses;  // as the PPO step sees them
+    std::vector<std::string> texts;
+    std::vector<double> scores;
+    int64_t truncated = 0;
+    double generate_s = 0, reward_s = 0;
+};
+
+// Roll out one response per query. The reference sampled with dropout on from its
+// second step.
+Scored roll_out(Run & run, const Batch & batch, int64_t step) {
+    Scored s;
+    const auto t0 = util::Clock::now();
+    run.decoding.dropout = run.cfg.dropout_in_rollout && step > 0;
+    s.seqs = rollout(*run.policy, batch.queries, run.decoding, run.sample_rng);
+    s.generate_s = seconds_since(t0);
+    return s;
+}
+
+// Rewards: ROUGE-1 F1 of each decoded response against its reference summary.
+void score(Run & run, const Batch & batch, Scored & s) {
+    const auto t0 = util::Clock::now();
+    for (size_t i = 0; i < s.seqs.size(); ++i) {
+        auto resp = s.seqs[i].response;
+        // Reference: pad == EOS, and TRL's generate() strips trailing pad tokens, EOS included.
+        if (run.cfg.pad_is_eos)
+            while (resp.size() > 1 && resp.back() == run.eos) resp.pop_back();
+        s.truncated += s.seqs[i].truncated ? 1 : 0;
+        s.texts.push_back(response_text(*run.tok, resp));
+        const auto & ex = run.params.train[batch.rows[i]];
+        s.scores.push_back(run.params.reward ? run.params.reward(ex, s.texts.back())
+                                             : metrics::rouge1_f1(ex.summary, s.texts.back()));
+        s.responses.push_back(std::move(resp));
+    }
+    s.reward_s = seconds_since(t0);
+}
+
+// The PPO update; nullopt when the loss went NaN/inf (the run stops, its last good
+// checkpoint untouched).
+std::optional<Stats> ppo_step(Run & run, const Batch & batch, const Scored & s, int64_t step) {
+    try {
+        return run.trainer->step(batch.queries, s.responses, s.scores);
+    } catch (const NonFiniteLoss & e) {
+        run.result.stopped_non_finite = true;
+        run.result.stop_message = "step " + std::to_string(step + 1) + ": " + e.what() + "; training stopped" +
+                                  (run.last_checkpoint.empty() ? " (no checkpoint was written yet)"
+                                                               : ", the last good checkpoint is " + run.last_checkpoint);
+        return std::nullopt;
+    }
+}
+
+// The run's own statistics beside TRL's: reward, truncation, time.
+void add_run_stats(Stats & stats, const Scored & s, double step_s) {
+    const util::MeanStd reward = util::mean_std(s.scores);
+    stats["env/reward_mean"] = reward.mean;
+    // A batch of one has no spread: 0 rather than torch's NaN, which JSON cannot hold.
+    stats["env/reward_std"] = s.scores.size() < 2 ? 0.0 : reward.std;
+    stats["tokens/responses_truncated_frac"] = static_cast<double>(s.truncated) / static_cast<double>(s.seqs.size());
+    stats["time/rollout/generate"] = s.generate_s;
+    stats["time/rollout/reward"] = s.reward_s;
+    stats["time/step"] = step_s;
+}
+
+// Where each step goes: stats.jsonl, samples.jsonl, the progress bar, a log line
+// every log_every steps.
+struct StepLog {
+    std::ofstream stats, samples;
     std::unique_ptr<util::ProgressBar> bar;
-    if (!params.quiet) bar = std::make_unique<util::ProgressBar>("PPO", static_cast<uint64_t>(cfg.steps), "steps");
-    if (bar) bar->update(static_cast<uint64_t>(cursor.step));
-    std::vector<double> recent;
-    std::string last_checkpoint = resume_from ? resume_from->string() : "";
+    std::vector<double> recent;  // mean rewards since the last log line
+};
 
-    for (int64_t step = cursor.step; step < cfg.steps; ++step) {
+void log_step(Run & run, StepLog & sl, int64_t step, const Stats & stats, const Batch & batch, const Scored & s) {
+    nlohmann::json line = {{"step", step + 1}};
+    for (const auto & [k, v] : stats) line[k] = v;
+    sl.stats << line.dump() << '\n' << std::flush;
+    nlohmann::json sample_line = {{"step", step + 1}, {"samples", nlohmann::json::array()}};
+    for (size_t i = 0; i < batch.rows.size(); ++i)
+        sample_line["samples"].push_back({{"id", run.params.train[batch.rows[i]].id}, {"response", s.texts[i]},
+                                          {"reward", s.scores[i]}, {"truncated", s.seqs[i].truncated}});
+    sl.samples << sample_line.dump() << '\n' << std::flush;
+
+    const double reward = stats.at("env/reward_mean");
+    run.result.step_rewards.push_back(reward);
+    run.result.steps_done = step + 1;
+    sl.recent.push_back(reward);
+    const double recent_mean = util::mean_std(sl.recent).mean;
+    if (sl.bar) {
+        sl.bar->set_status("reward " + util::format_number("%.3f", recent_mean) + "  kl " +
+                           util::format_number("%.3f", stats.at("objective/kl")));
+        sl.bar->update(static_cast<uint64_t>(step + 1));
+    }
+    if (run.params.log_every > 0 && (step + 1) % run.params.log_every == 0) {
+        if (sl.bar) std::fputc('\n', stderr);
+        run.log("step " + std::to_string(step + 1) + "/" + std::to_string(run.cfg.steps) + ": mean reward " +
+                util::format_number("%.4f", recent_mean) + " (last " + std::to_string(sl.recent.size()) + " steps), kl " +
+                util::format_number("%.4f", stats.at("objective/kl")) + ", kl_coef " +
+                util::format_number("%.4f", stats.at("objective/kl_coef")) + ", " +
+                util::format_number("%.1f", stats.at("time/step")) + " s/step");
+        sl.recent.clear();
+    }
+}
+
+// Every save_every steps and after the last one.
+void checkpoint_if_due(Run & run, int64_t step) {
+    const bool last = step + 1 == run.cfg.steps;
+    if (!last && !(run.params.save_every > 0 && (step + 1) % run.params.save_every == 0)) return;
+    run.cursor.step = step + 1;
+    run.last_checkpoint = save_checkpoint(run.checkpoints(), *run.trainer, run.sample_rng, run.cursor, run.settings,
+                                          run.params.keep_checkpoints).string();
+}
+
+// Held-out ROUGE after training and the trained policy in the Hugging Face layout.
+void evaluate_after_and_export(Run & run) {
+    if (!run.params.eval.empty()) {
+        run.log("held-out evaluation after training");
+        const auto after = summarize_eval(*run.policy, *run.tok, run.params.eval, run.held_out);
+        run.result.eval_after = after.rouge1;
+        run.eval_record["after"] = summarize_eval_json(after);
+        run.eval_record["steps"] = run.result.steps_done;
+        util::write_file_atomic(run.eval_path().string(), run.eval_record.dump(1) + "\n");
+        run.log("  " + rouge_line(after) + "  (ROUGE-1 before " + util::format_number("%.4f", run.result.eval_before) + ")");
+    }
+    if (run.params.export_model) {
+        export_hf(*run.policy, run.params.model_dir, run.out / "model");
+        run.log("trained policy written to " + (run.out / "model").string() + " (Hugging Face layout)");
+    }
+}
+
+}  // namespace
+
+PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const std::string &)> & log) {
+    if (params.train.empty()) throw Error("PPO: no training articles");
+    if (params.out_dir.empty()) throw Error("PPO: no run directory");
+    // Ownership and the write lock before anything is read, deleted or written: only
+    // an absent or empty directory or this run (--resume / --overwrite) is written,
+    // and by one process at a time (the lock is held until we return).
+    const util::FileLock lock =
+        claim_run_dir(params.out_dir, params.resume, params.overwrite, params.run_lock && params.run_lock->held());
+    Run run{params, [&](const std::string & s) {
+                if (log && !params.quiet) log(s);
+            }};
+    run.out = params.out_dir;
+    run.query_cache.resize(params.train.size());
+
+    start_or_resume(run);
+    load_models(run);
+    restore_progress(run);
+    evaluate_before(run);
+
+    DataOrder order(params.train.size(), run.cfg.seed);
+    StepLog sl;
+    sl.stats.open(run.out / "stats.jsonl", std::ios::app);
+    sl.samples.open(run.out / "samples.jsonl", std::ios::app);
+    if (!params.quiet) sl.bar = std::make_unique<util::ProgressBar>("PPO", static_cast<uint64_t>(run.cfg.steps), "steps");
+    if (sl.bar) sl.bar->update(static_cast<uint64_t>(run.cursor.step));
+
+    for (int64_t step = run.cursor.step; step < run.cfg.steps; ++step) {
         const auto t_step = util::Clock::now();
-        // 1. A batch of articles.
-        std::vector<size_t> rows;
-        std::vector<std::vector<int32_t>> queries;
-        for (int64_t i = 0; i < cfg.batch_size; ++i) {
-            rows.push_back(order.at(cursor.data_cursor++));
-            queries.push_back(query_of(rows.back()));
-        }
-        // 2. Rollouts. The reference sampled with dropout on from its second step.
-        auto t0 = util::Clock::now();
-        rp.dropout = cfg.dropout_in_rollout && step > 0;
-        const auto seqs = rollout(*policy, queries, rp, sample_rng);
-        const double t_generate = seconds_since(t0);
-
-        // 3. Rewards: ROUGE-1 F1 of each decoded response against its reference.
-        t0 = util::Clock::now();
-        std::vector<std::vector<int32_t>> responses;
-        std::vector<double> scores;
-        std::vector<std::string> texts;
-        int64_t truncated = 0;
-        for (size_t i = 0; i < seqs.size(); ++i) {
-            auto resp = seqs[i].response;
-            // Reference: pad == EOS, and TRL's generate() strips trailing pad tokens, EOS included.
-            if (cfg.pad_is_eos)
-                while (resp.size() > 1 && resp.back() == eos) resp.pop_back();
-            truncated += seqs[i].truncated ? 1 : 0;
-            texts.push_back(response_text(tok, resp));
-            const auto & ex = params.train[rows[i]];
-            scores.push_back(params.reward ? params.reward(ex, texts.back()) : metrics::rouge1_f1(ex.summary, texts.back()));
-            responses.push_back(std::move(resp));
-        }
-        const double t_reward = seconds_since(t0);
-
-        // 4. The PPO step.
-        Stats stats;
-        try {
-            stats = trainer.step(queries, responses, scores);
-        } catch (const NonFiniteLoss & e) {
-            result.stopped_non_finite = true;
-            result.stop_message = "step " + std::to_string(step + 1) + ": " + e.what() + "; training stopped" +
-                                  (last_checkpoint.empty() ? " (no checkpoint was written yet)"
-                                                           : ", the last good checkpoint is " + last_checkpoint);
-            break;
-        }
-        const util::MeanStd reward = util::mean_std(scores);
-        stats["env/reward_mean"] = reward.mean;
-        // A batch of one has no spread: 0 rather than torch's NaN, which JSON cannot hold.
-        stats["env/reward_std"] = scores.size() < 2 ? 0.0 : reward.std;
-        stats["tokens/responses_truncated_frac"] = static_cast<double>(truncated) / static_cast<double>(seqs.size());
-        stats["time/rollout/generate"] = t_generate;
-        stats["time/rollout/reward"] = t_reward;
-        stats["time/step"] = seconds_since(t_step);
-
-        nlohmann::json line = {{"step", step + 1}};
-        for (const auto & [k, v] : stats) line[k] = v;
-        stats_out << line.dump() << '\n' << std::flush;
-        nlohmann::json sample_line = {{"step", step + 1}, {"samples", nlohmann::json::array()}};
-        for (size_t i = 0; i < rows.size(); ++i)
-            sample_line["samples"].push_back({{"id", params.train[rows[i]].id}, {"response", texts[i]},
-                                              {"reward", scores[i]}, {"truncated", seqs[i].truncated}});
-        samples_out << sample_line.dump() << '\n' << std::flush;
-
-        result.step_rewards.push_back(stats["env/reward_mean"]);
-        result.steps_done = step + 1;
-        recent.push_back(stats["env/reward_mean"]);
-        if (bar) {
-            bar->set_status("reward " + util::format_number("%.3f", util::mean_std(recent).mean) + "  kl " + util::format_number("%.3f", stats["objective/kl"]));
-            bar->update(static_cast<uint64_t>(step + 1));
-        }
-        if (params.log_every > 0 && (step + 1) % params.log_every == 0) {
-            if (bar) std::fputc('\n', stderr);
-            log("step " + std::to_string(step + 1) + "/" + std::to_string(cfg.steps) + ": mean reward " +
-                util::format_number("%.4f", util::mean_std(recent).mean) + " (last " + std::to_string(recent.size()) + " steps), kl " +
-                util::format_number("%.4f", stats["objective/kl"]) + ", kl_coef " + util::format_number("%.4f", stats["objective/kl_coef"]) + ", " +
-                util::format_number("%.1f", stats["time/step"]) + " s/step");
-            recent.clear();
-        }
-
-        // 5. Checkpoint.
-        const bool last = step + 1 == cfg.steps;
-        if (last || (params.save_every > 0 && (step + 1) % params.save_every == 0)) {
-            cursor.step = step + 1;
-            last_checkpoint = save_checkpoint(ckpt_root, trainer, sample_rng, cursor, run_settings,
-                                              params.keep_checkpoints).string();
-        }
+        const Batch batch = next_batch(run, order);
+        Scored s = roll_out(run, batch, step);
+        score(run, batch, s);
+        std::optional<Stats> stats = ppo_step(run, batch, s, step);
+        if (!stats) break;
+        add_run_stats(*stats, s, seconds_since(t_step));
+        log_step(run, sl, step, *stats, batch, s);
+        checkpoint_if_due(run, step);
     }
-    if (bar) bar->finish();
-    stats_out.close();
-    samples_out.close();
+    if (sl.bar) sl.bar->finish();
+    sl.stats.close();
+    sl.samples.close();
 
-    if (params.plots && fs::exists(out / "stats.jsonl") && fs::file_size(out / "stats.jsonl") > 0)
-        write_training_plots(out / "stats.jsonl", out / "training.svg");
-    if (result.stopped_non_finite) {
-        log(result.stop_message);
-        return result;
+    const fs::path stats_path = run.out / "stats.jsonl";
+    if (params.plots && fs::exists(stats_path) && fs::file_size(stats_path) > 0)
+        write_training_plots(stats_path, run.out / "training.svg");
+    if (run.result.stopped_non_finite) {
+        run.log(run.result.stop_message);
+        return run.result;
     }
-
-    if (!params.eval.empty()) {
-        log("held-out evaluation after training");
-        const auto after = summarize_eval(*policy, tok, params.eval, ep);
-        result.eval_after = after.rouge1;
-        eval_record["after"] = summarize_eval_json(after);
-        eval_record["steps"] = result.steps_done;
-        util::write_file_atomic(eval_path.string(), eval_record.dump(1) + "\n");
-        log("  ROUGE-1 " + util::format_number("%.4f", after.rouge1) + " (before " + util::format_number("%.4f", result.eval_before) + ")  ROUGE-2 " +
-            util::format_number("%.4f", after.rouge2) + "  ROUGE-L " + util::format_number("%.4f", after.rougeL));
-    }
-    if (params.export_model) {
-        export_hf(*policy, params.model_dir, out / "model");
-        log("trained policy written to " + (out / "model").string() + " (Hugging Face layout)");
-    }
-    return result;
+    evaluate_after_and_export(run);
+    return run.result;
 }
 
 }  // namespace ragppo::rl

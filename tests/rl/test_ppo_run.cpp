@@ -198,3 +198,20 @@ TEST(PpoRun, LearningRaisesRougeOnAFixedSet) {
     EXPECT_GT(r.eval_after, r.eval_before + 0.03);
     EXPECT_TRUE(fs::exists(fs::path(p.out_dir) / "training.svg"));
 }
+
+// --bf16 speeds up training only: the held-out ROUGE before and after is decoded in
+// fp32, so it is comparable with an fp32 run's (before training: equal to the bit).
+TEST(PpoRun, HeldOutRougeOfABf16RunIsMeasuredInFp32) {
+    std::vector<double> before;
+    for (bool bf16 : {false, true}) {
+        const std::string dir = test::make_temp_dir("ragppo_ppo_bf16_eval_");
+        PpoRunParams p = small_run(dir + "/run", 1);
+        p.ppo.bf16 = bf16;
+        p.ppo.max_new_tokens = 64;
+        p.eval.assign(articles().begin() + 40, articles().begin() + 64);
+        before.push_back(run_ppo(p).eval_before);
+        fs::remove_all(dir);
+    }
+    ASSERT_GT(before[0], 0.0);
+    EXPECT_EQ(before[0], before[1]);
+}
