@@ -117,6 +117,14 @@ struct SamplingParams {
     float temperature = 0.7f;  // 0 = greedy
     int top_k = 50;            // 0 = off; 50 = the reference (transformers' GenerationConfig default)
     float top_p = 1.0f;        // 1 = off
+    float min_p = 0.0f;        // 0 = off; keeps tokens at least min_p times as likely as the most likely one
+    // Penalties on tokens this answer already generated (llama.cpp's penalties sampler),
+    // not on the prompt's: a RAG answer should repeat the retrieved recipe's words,
+    // just not its own lines. The reference uses none.
+    float repeat_penalty = 1.0f;     // 1 = off; > 1 divides a seen token's positive logit (HF repetition_penalty)
+    float presence_penalty = 0.0f;   // OpenAI's: subtracted once from each seen token's logit
+    float frequency_penalty = 0.0f;  // OpenAI's: subtracted once per occurrence
+    int penalty_last_n = 64;         // how many of the latest generated tokens count as seen; 0 = penalties off
     uint32_t seed = 42;
     int max_new_tokens = 128;
     // OpenAI's `stop`: the text ends before the first of these to appear, and
@@ -165,6 +173,13 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
                     const std::function<void(const std::string & piece)> & on_token = {});
 
 const char * stop_reason_name(StopReason r);
+
+// The sampling answers start from with `model` (as GeneratorParams::model; "" = the
+// embedded default): the reference's (temperature 0.7, top-k 50, no penalties), and for
+// the embedded default LLM the penalties that keep its short answers from looping
+// (measured with eval-answers: docs/MODELS.md). The CLI and the server take the
+// penalties from here unless the user sets them.
+SamplingParams default_sampling(const std::string & model);
 
 // ============================================================================ system
 // What this process runs on, for `ragppo system-info` and bug reports.

@@ -58,7 +58,7 @@ void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p) {
     cmd->add_flag("--no-verify", [&p](int64_t) { p.verify_index = false; },
                   "Load the index without checking its files' CRC-32C (sizes only; for huge indexes; `ragppo verify` checks)");
     add_generator_options(cmd, p.llm, /*with_hub=*/false);
-    add_sampling_options(cmd, p.sampling);
+    add_sampling_options(cmd, p.sampling, p.llm.model);
     add_hub_options(cmd, p.hub);
 }
 

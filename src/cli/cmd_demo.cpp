@@ -4,12 +4,10 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "data/recipe.h"
-#include "embed/pooling.h"
+#include "index/vector_store.h"
 #include "util/progress.h"
 
-#include <algorithm>
 #include <cstdio>
-#include <numeric>
 
 #ifndef RAGPPO_SOURCE_DIR
 #define RAGPPO_SOURCE_DIR "."
@@ -40,18 +38,18 @@ void run(DemoArgs & a) {
     util::ProgressBar bar("embedding", docs.size(), "texts");
     auto vecs = embed_documents(*e, docs, [&](size_t done, size_t) { bar.update(done); });
     bar.finish();
-    auto q = embed_queries(*e, {a.question});
-    const int dim = embedder_dim(*e);
-
-    std::vector<size_t> order(recipes.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::vector<double> score(recipes.size());
-    for (size_t i = 0; i < recipes.size(); ++i) score[i] = embed::cosine(q.data(), &vecs[i * dim], dim);
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return score[x] > score[y]; });
+    // The same in-memory vector store `ragppo index` saves, searched as `ragppo ask` does.
+    IndexInfo info;
+    info.embed_model = a.embed.model;
+    info.dim = embedder_dim(*e);
+    VectorStorePtr store = vector_store_new(info);
+    std::vector<IndexNode> nodes;
+    for (size_t i = 0; i < recipes.size(); ++i) nodes.push_back({"", docs[i], recipes[i].uid, recipes[i].name, recipes[i].link});
+    vector_store_add(*store, nodes, vecs);
 
     std::printf("Question: %s\n\nNearest recipes (cosine similarity):\n", a.question.c_str());
-    for (size_t k = 0; k < std::min<size_t>(3, order.size()); ++k) {
-        std::printf("  %.3f  %s\n", score[order[k]], recipes[order[k]].name.c_str());
+    for (const IndexHit & hit : vector_store_search(*store, embed_queries(*e, {a.question}), 3)) {
+        std::printf("  %.3f  %s\n", hit.score, hit.node.name.c_str());
     }
     std::printf("\nAnswer (%s, no retrieval):\n", a.gen.model.empty() ? default_llm_id().c_str() : a.gen.model.c_str());
     auto g = generator_load(a.gen);
@@ -74,7 +72,7 @@ void register_demo(CLI::App & app) {
     add_embedder_options(cmd, args->embed, /*with_hub=*/false);
     add_generator_options(cmd, args->gen, /*with_hub=*/false);
     add_hub_options(cmd, args->hub);
-    add_sampling_options(cmd, args->sampling);
+    add_sampling_options(cmd, args->sampling, args->gen.model);
     cmd->callback([args] { run(*args); });
 }
 

@@ -39,7 +39,7 @@ void register_generate(CLI::App & app) {
     cmd->add_option("prompt", args->prompt, "The user prompt")->required()->check(not_blank("the prompt"));
     cmd->add_flag("--show-prompt", args->show_prompt, "Print the formatted prompt to stderr first");
     add_generator_options(cmd, args->params);
-    add_sampling_options(cmd, args->sampling);
+    add_sampling_options(cmd, args->sampling, args->params.model);
     cmd->callback([args] { run(*args); });
 }
 

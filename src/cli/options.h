@@ -17,17 +17,39 @@ inline void add_hub_options(CLI::App * cmd, HubParams & hub) {
                            "Never touch the network; use cached files only (also: HF_HUB_OFFLINE=1)");
 }
 
-inline void add_sampling_options(CLI::App * cmd, SamplingParams & s) {
+// `model` is the LLM flag's value: penalties the user does not set come from
+// default_sampling(model) once the command line is parsed (the embedded default LLM
+// has its own; every other model starts from the reference's: none).
+inline void add_sampling_options(CLI::App * cmd, SamplingParams & s, const std::string & model) {
     cmd->add_option("--temperature", s.temperature, "Sampling temperature, finite and >= 0; 0 = greedy")
         ->capture_default_str()->check(real_in("--temperature", 0, HUGE_VAL));
     cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens, >= 0; 0 = off")
         ->capture_default_str()->check(int_in("--top-k", 0, std::numeric_limits<int>::max()));
     cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass, in (0, 1]; 1 = off")
         ->capture_default_str()->check(real_in("--top-p", 0.0, 1.0, /*lo_open=*/true));
+    auto * min_p = cmd->add_option("--min-p", s.min_p, "Drop tokens less than min-p times as likely as the top one, in [0, 1]; 0 = off")
+        ->capture_default_str()->check(real_in("--min-p", 0.0, 1.0));
+    auto * repeat = cmd->add_option("--repeat-penalty", s.repeat_penalty,
+                    "Divide the logits of tokens the answer already has by this, > 0; 1 = off (HF repetition_penalty). "
+                    "Default: 1.1 with the embedded default LLM, else 1")->check(real_in("--repeat-penalty", 0.0, HUGE_VAL, /*lo_open=*/true));
+    auto * presence = cmd->add_option("--presence-penalty", s.presence_penalty, "Subtract this from the logits of tokens the answer already has; 0 = off")
+        ->capture_default_str()->check(real_in("--presence-penalty", -2.0, 2.0));
+    auto * frequency = cmd->add_option("--frequency-penalty", s.frequency_penalty, "Subtract this per earlier occurrence in the answer; 0 = off")
+        ->capture_default_str()->check(real_in("--frequency-penalty", -2.0, 2.0));
+    auto * last_n = cmd->add_option("--repeat-last-n", s.penalty_last_n, "The penalties look at this many latest generated tokens, >= 0; 0 = off")
+        ->capture_default_str()->check(int_in("--repeat-last-n", 0, std::numeric_limits<int>::max()));
     cmd->add_option("--seed", s.seed, "Random seed (same seed, same output on the same machine)")
         ->capture_default_str()->check(int_in("--seed", 0, std::numeric_limits<uint32_t>::max()));
     cmd->add_option("-n,--max-new-tokens", s.max_new_tokens, "Most tokens to generate, >= 1")
         ->capture_default_str()->check(int_in("-n/--max-new-tokens", 1, kMaxNewTokens));
+    cmd->parse_complete_callback([=, &s, &model] {
+        const SamplingParams preset = default_sampling(model);
+        if (min_p->count() == 0) s.min_p = preset.min_p;
+        if (repeat->count() == 0) s.repeat_penalty = preset.repeat_penalty;
+        if (presence->count() == 0) s.presence_penalty = preset.presence_penalty;
+        if (frequency->count() == 0) s.frequency_penalty = preset.frequency_penalty;
+        if (last_n->count() == 0) s.penalty_last_n = preset.penalty_last_n;
+    });
 }
 
 inline void add_generator_options(CLI::App * cmd, GeneratorParams & g, bool with_hub = true) {

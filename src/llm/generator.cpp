@@ -8,6 +8,8 @@
 
 #include "util/timer.h"
 
+#include <cmath>
+
 namespace ragppo {
 
 struct Generator {
@@ -23,11 +25,19 @@ namespace {
 using util::Clock;
 using util::ms_since;
 
-// HF's order of logits processors: temperature, then top-k, then top-p, then sample.
-llm::SamplerPtr make_sampler(const SamplingParams & s) {
+// HF's order of logits processors: the repetition penalty, then temperature, top-k,
+// top-p, min-p, then sample. Penalties apply to greedy decoding too.
+llm::SamplerPtr make_sampler(const SamplingParams & s, const llama_vocab * vocab) {
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
     llm::SamplerPtr chain(llama_sampler_chain_init(cp));
+    const bool penalised = s.penalty_last_n > 0 &&
+                           (s.repeat_penalty != 1.0f || s.presence_penalty != 0.0f || s.frequency_penalty != 0.0f);
+    if (penalised) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), s.penalty_last_n,
+                                                                          s.repeat_penalty, s.frequency_penalty,
+                                                                          s.presence_penalty));
+    }
     if (s.temperature <= 0.0f) {
         llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
         return chain;
@@ -35,8 +45,19 @@ llm::SamplerPtr make_sampler(const SamplingParams & s) {
     llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(s.temperature));
     if (s.top_k > 0) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(s.top_k));
     if (s.top_p < 1.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(s.top_p, 1));
+    if (s.min_p > 0.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(s.min_p, 1));
     llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(s.seed));
     return chain;
+}
+
+void check_penalties(const SamplingParams & s) {
+    auto fail = [](const std::string & what) { throw Error(what); };
+    if (!(s.min_p >= 0.0f && s.min_p <= 1.0f)) fail("min_p must be in [0, 1], got " + std::to_string(s.min_p));
+    if (!(s.repeat_penalty > 0.0f && std::isfinite(s.repeat_penalty)))
+        fail("repeat_penalty must be finite and > 0, got " + std::to_string(s.repeat_penalty));
+    if (!std::isfinite(s.presence_penalty)) fail("presence_penalty must be finite");
+    if (!std::isfinite(s.frequency_penalty)) fail("frequency_penalty must be finite");
+    if (s.penalty_last_n < 0) fail("penalty_last_n must be >= 0, got " + std::to_string(s.penalty_last_n));
 }
 
 // A turn ends at any end-of-generation token the model declares (EOS, EOT, <|end|>)
@@ -89,6 +110,7 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
     if (sampling.max_new_tokens <= 0) {
         throw Error("max_new_tokens must be positive, got " + std::to_string(sampling.max_new_tokens));
     }
+    check_penalties(sampling);
     const std::string prompt = g.formatter->apply(user_prompt);
     std::vector<llama_token> tokens = llm::tokenize(g.vocab, prompt, /*add_special=*/true, /*parse_special=*/true);
     if (tokens.empty()) {
@@ -104,7 +126,7 @@ Generation generate(Generator & g, const std::string & user_prompt, const Sampli
     Generation out;
     out.prompt_tokens = static_cast<int>(tokens.size());
     llama_memory_clear(llama_get_memory(g.ctx.get()), true);
-    llm::SamplerPtr sampler = make_sampler(sampling);
+    llm::SamplerPtr sampler = make_sampler(sampling, g.vocab);
     llm::Utf8Stream stream;
     llm::StopFilter stops(sampling.stop);
     auto send = [&](const std::string & ready) {

@@ -77,6 +77,16 @@ RequestSampling parse_sampling(const json & j, const SamplingParams & defaults, 
     if (const json * v = field(j, "temperature")) r.sampling.temperature = static_cast<float>(number_in(*v, "temperature", 0, 2, false));
     if (const json * v = field(j, "top_p")) r.sampling.top_p = static_cast<float>(number_in(*v, "top_p", 0, 1, true));
     if (const json * v = field(j, "top_k")) r.sampling.top_k = static_cast<int>(integer_in(*v, "top_k", 0, 1 << 20));
+    // OpenAI's penalties take [-2, 2]; repeat_penalty, repeat_last_n and min_p are llama-server's names.
+    if (const json * v = field(j, "presence_penalty"))
+        r.sampling.presence_penalty = static_cast<float>(number_in(*v, "presence_penalty", -2, 2, false));
+    if (const json * v = field(j, "frequency_penalty"))
+        r.sampling.frequency_penalty = static_cast<float>(number_in(*v, "frequency_penalty", -2, 2, false));
+    if (const json * v = field(j, "repeat_penalty"))
+        r.sampling.repeat_penalty = static_cast<float>(number_in(*v, "repeat_penalty", 0, 10, true));
+    if (const json * v = field(j, "repeat_last_n"))
+        r.sampling.penalty_last_n = static_cast<int>(integer_in(*v, "repeat_last_n", 0, max_new_tokens));
+    if (const json * v = field(j, "min_p")) r.sampling.min_p = static_cast<float>(number_in(*v, "min_p", 0, 1, false));
     if (const json * v = field(j, "seed")) r.sampling.seed = static_cast<uint32_t>(integer_in(*v, "seed", 0, std::numeric_limits<uint32_t>::max()));
     // max_completion_tokens is the newer OpenAI name; either may come.
     for (const char * key : {"max_tokens", "max_completion_tokens"}) {

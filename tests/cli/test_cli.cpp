@@ -131,3 +131,16 @@ TEST(Cli, EvalRetrievalFindsIndexedRecipesByTheirNames) {
     EXPECT_GE(j.at("mrr").get<double>(), j.at("recall_at_1").get<double>());
     std::filesystem::remove_all(dir);
 }
+
+// With the embedded LLM, a penalty flag left out takes the model's preset (1.1), and
+// one given wins: the preset is what runs when nothing is said.
+TEST(Cli, EmbeddedLlmRunsWithItsRepetitionPenaltyUnlessOneIsGiven) {
+    const std::string base = "generate --offline --format raw --temperature 0 -n 40 'Stir. Stir. Stir. Stir. Stir.'";
+    const auto preset = run_command(ragppo_cmd(base));
+    const auto explicit_preset = run_command(ragppo_cmd(base + " --repeat-penalty 1.1"));
+    const auto off = run_command(ragppo_cmd(base + " --repeat-penalty 1"));
+    ASSERT_EQ(preset.exit_code, 0) << preset.err;
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_EQ(preset.out, explicit_preset.out);
+    EXPECT_NE(preset.out, off.out);
+}

@@ -109,8 +109,9 @@ TEST(CpuBackend, GreedyTextEqualsLlamaSimpleInEveryVariantThisCpuRuns) {
     int ran = 0;
     std::vector<std::string> refused;
     for (const auto & v : cpu_backend_variants()) {
+        // Plain greedy, as llama-simple decodes (no repetition penalty of the embedded preset).
         const auto r = test::run_command("RAGPPO_CPU_VARIANT=" + v + " " + test::bin("ragppo") +
-                                         " generate --offline --format raw --temperature 0 -n " +
+                                         " generate --offline --format raw --temperature 0 --repeat-penalty 1 -n " +
                                          std::to_string(kTokens) + " " + test::shell_quote(kPrompt));
         const auto ref = llama_simple_in_variant(v, work);
         if (r.exit_code != 0) {

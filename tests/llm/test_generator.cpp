@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 using namespace ragppo;
 
@@ -131,6 +134,67 @@ TEST(Generator, StopSequenceEndsTextAndDecoding) {
     EXPECT_EQ(generate(*g, "Count: 1, 2, 3,", s).text, full.text);
 }
 
+// Share of distinct words: 1 when no word repeats.
+double distinct_word_share(const std::string & text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    if (words.empty()) return 0;
+    std::sort(words.begin(), words.end());
+    return static_cast<double>(std::unique(words.begin(), words.end()) - words.begin()) / static_cast<double>(words.size());
+}
+
+TEST(Generator, PenaltiesMakeAGreedyLoopRepeatLess) {
+    auto g = load(ChatFormat::Raw);
+    const std::string prompt = "Stir. Stir. Stir. Stir. Stir.";
+    const Generation plain = generate(*g, prompt, greedy(40));
+    for (const auto & [repeat, presence] : {std::pair{1.5f, 0.0f}, std::pair{1.0f, 1.5f}}) {
+        auto s = greedy(40);
+        s.repeat_penalty = repeat;
+        s.presence_penalty = presence;
+        const Generation p = generate(*g, prompt, s);
+        EXPECT_NE(p.text, plain.text) << "repeat " << repeat << " presence " << presence;
+        EXPECT_GT(distinct_word_share(p.text), distinct_word_share(plain.text))
+            << "plain: " << plain.text << "\npenalised: " << p.text;
+        s.penalty_last_n = 0;  // a window of no tokens: penalties off
+        EXPECT_EQ(generate(*g, prompt, s).text, plain.text);
+    }
+}
+
+TEST(Generator, MinPOfOneKeepsOnlyTheMostLikelyToken) {
+    auto g = load(ChatFormat::Raw);
+    SamplingParams s;
+    s.temperature = 1.0f;
+    s.top_k = 0;
+    s.min_p = 1.0f;
+    s.max_new_tokens = 24;
+    EXPECT_EQ(generate(*g, "Count: 1, 2, 3,", s).text, generate(*g, "Count: 1, 2, 3,", greedy(24)).text);
+}
+
+TEST(Generator, OutOfRangePenaltiesAreClearErrors) {
+    auto g = load(ChatFormat::Raw);
+    auto expect_error = [&](SamplingParams s, const std::string & says) {
+        try {
+            generate(*g, "Hi", s);
+            ADD_FAILURE() << "expected an error naming " << says;
+        } catch (const Error & e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+        }
+    };
+    auto s = greedy(4);
+    s.repeat_penalty = 0;
+    expect_error(s, "repeat_penalty");
+    s = greedy(4);
+    s.min_p = 1.5f;
+    expect_error(s, "min_p");
+    s = greedy(4);
+    s.penalty_last_n = -1;
+    expect_error(s, "penalty_last_n");
+    s = greedy(4);
+    s.presence_penalty = std::nanf("");
+    expect_error(s, "presence_penalty");
+}
+
 TEST(Generator, PromptThatDoesNotFitTheContextIsAClearError) {
     auto g = load(ChatFormat::Raw, 128);
     std::string big;
@@ -175,4 +239,20 @@ TEST(ModelLoading, MissingNonGgufAndTruncatedFilesAreClearErrors) {
     } catch (const Error & e) {
         EXPECT_NE(std::string(e.what()).find("failed to load"), std::string::npos) << e.what();
     }
+}
+
+// The reference's sampling for every model; the embedded 135M default adds the
+// repetition penalty chosen with eval-answers (docs/MODELS.md).
+TEST(SamplingDefaults, EmbeddedDefaultLlmGetsARepetitionPenaltyOthersTheReference) {
+    for (const std::string & model : {std::string(), default_llm_id()}) {
+        const SamplingParams s = default_sampling(model);
+        EXPECT_FLOAT_EQ(s.repeat_penalty, 1.1f) << model;
+        EXPECT_FLOAT_EQ(s.temperature, 0.7f);
+        EXPECT_EQ(s.top_k, 50);
+    }
+    const SamplingParams other = default_sampling("microsoft/Phi-3-mini-4k-instruct-gguf");
+    EXPECT_FLOAT_EQ(other.repeat_penalty, 1.0f);
+    EXPECT_FLOAT_EQ(other.presence_penalty, 0.0f);
+    EXPECT_FLOAT_EQ(other.frequency_penalty, 0.0f);
+    EXPECT_FLOAT_EQ(other.min_p, 0.0f);
 }
