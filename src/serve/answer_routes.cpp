@@ -64,13 +64,17 @@ void queue_job(ServerState & st, const std::shared_ptr<AnswerChannel> & ch, std:
 }
 
 // Waits for the next event, giving up (and freeing the slot) when the client has gone.
+// The connection is checked before every event, not only after a quiet 100 ms: an
+// answer being generated sends one event per token, so a check that waited for a
+// quiet spell never ran, and a client that hung up on a non-streamed answer kept its
+// slot to the last token. (The check is a select and a peek: microseconds per token.)
 AnswerEvent wait_event(AnswerChannel & ch, const httplib::Request & req) {
     for (;;) {
-        if (auto e = ch.pop(100ms)) return std::move(*e);
         if (req.is_connection_closed()) {
             ch.cancel();
             throw ApiError(499, "client_closed", "the client closed the connection");
         }
+        if (auto e = ch.pop(100ms)) return std::move(*e);
     }
 }
 

@@ -1,6 +1,7 @@
 // `ragppo serve` as its clients meet it, on 127.0.0.1 with the small default models:
 // every route in OpenAI's schema, SSE order, bad requests (and serving on after each),
 // the API key, CORS, a full queue (503) and a client that leaves mid-stream.
+#include "serve/raw_connection.h"
 #include "serve/serve_client.h"
 #include "serve/serve_process.h"
 #include "support/paths.h"
@@ -314,7 +315,8 @@ TEST_F(ServeTest, TheApiKeyGuardsTheApiAndTheOpenAIPackageWorks) {
 }
 
 TEST_F(ServeTest, AFullQueueGets503AndAClientThatLeavesFreesItsSlot) {
-    ServeProcess s("-t 2 -k 1 --parallel 1 --queue-size 1 -i " + ragppo::test::shell_quote(index_dir()));
+    // Without the embedded model's repetition penalty, "count to 500" runs long.
+    ServeProcess s("-t 2 -k 1 --parallel 1 --queue-size 1 --repeat-penalty 1 -i " + ragppo::test::shell_quote(index_dir()));
     auto health = [&s] { return json::parse(client(s)->Get("/health")->body); };
 
     // A: a long streamed answer that holds the one slot; it leaves after its first text.
@@ -359,5 +361,32 @@ TEST_F(ServeTest, AFullQueueGets503AndAClientThatLeavesFreesItsSlot) {
     EXPECT_EQ(after["slots_busy"], 0);
     EXPECT_EQ(after["queue_depth"], 0);
     expect_serving(*client(s), "a full queue");
+    EXPECT_EQ(s.stop(), 0) << s.log();
+}
+
+// A client that hangs up on a non-streamed answer frees its slot too: the handler
+// notices the closed connection while it waits, and generation stops at the next token.
+TEST_F(ServeTest, AClientThatHangsUpOnANonStreamedAnswerFreesItsSlot) {
+    ServeProcess s("-t 2 -k 1 --parallel 1 --repeat-penalty 1 -i " + ragppo::test::shell_quote(index_dir()));
+    auto health = [&s] { return json::parse(client(s)->Get("/health")->body); };
+    json request = chat_body("ragppo-vanilla", "List the numbers from 1 to 300, one per line: 1, 2, 3, 4, 5,", 600);
+    request["temperature"] = 0;  // greedy: counts on for all 600 tokens (about 4 s here)
+    const std::string body = request.dump();
+    {
+        ragppo::test::RawConnection raw(s.port());
+        ASSERT_TRUE(raw.connected());
+        raw.send_until_answered("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        for (int i = 0; i < 200 && health()["slots_busy"] != 1; ++i) std::this_thread::sleep_for(20ms);
+        ASSERT_EQ(health()["slots_busy"], 1);
+        std::this_thread::sleep_for(300ms);  // a few tokens in
+    }  // hang up, long before 600 tokens
+    const auto t0 = std::chrono::steady_clock::now();
+    while (health()["slots_busy"] != 0 && std::chrono::steady_clock::now() - t0 < 10s) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(health()["slots_busy"], 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the slot stayed busy after the client left";
+    for (int i = 0; i < 100 && s.log().find("client disconnected; its slot is free") == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_NE(s.log().find("client disconnected; its slot is free"), std::string::npos) << s.log();
+    expect_serving(*client(s), "a client that hung up on a non-streamed answer");
     EXPECT_EQ(s.stop(), 0) << s.log();
 }
