@@ -3,13 +3,12 @@
 // they fit; a chunk larger than a whole pack is cut at word boundaries.
 #pragma once
 
-#include <functional>
+#include "rag/token_counter.h"
+
 #include <string>
 #include <vector>
 
 namespace ragppo::rag {
-
-using TokenCounter = std::function<int(const std::string &)>;
 
 // Pack `chunks` (in order) into strings of at most `budget` tokens each, joined by
 // "\n\n". Throws ragppo::Error if budget < 1.

@@ -11,14 +11,14 @@
 // sentence splits (NLTK Punkt) through `sentence_split` for a 1:1 comparison.
 #pragma once
 
+#include "rag/token_counter.h"
+
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace ragppo::rag {
 
-// Tokens in a text, with the tokenizer that chunk_size is measured in (no special tokens).
-using TokenCounter = std::function<int(const std::string &)>;
 // Sentences of a text; the pieces must concatenate back to it (see split_sentences).
 using SentenceSplitFn = std::function<std::vector<std::string>(const std::string &)>;
 
