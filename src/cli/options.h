@@ -19,7 +19,8 @@ inline void add_hub_options(CLI::App * cmd, HubParams & hub) {
 
 // `model` is the LLM flag's value: penalties the user does not set come from
 // default_sampling(model) once the command line is parsed (the embedded default LLM
-// has its own; every other model starts from the reference's: none).
+// has its own; every other model starts from the reference's: none). This takes the
+// subcommand's one parse_complete_callback: call it once per subcommand.
 inline void add_sampling_options(CLI::App * cmd, SamplingParams & s, const std::string & model) {
     cmd->add_option("--temperature", s.temperature, "Sampling temperature, finite and >= 0; 0 = greedy")
         ->capture_default_str()->check(real_in("--temperature", 0, HUGE_VAL));

@@ -8,6 +8,7 @@
 
 #include "util/timer.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ragppo {
@@ -34,7 +35,10 @@ llm::SamplerPtr make_sampler(const SamplingParams & s, const llama_vocab * vocab
     const bool penalised = s.penalty_last_n > 0 &&
                            (s.repeat_penalty != 1.0f || s.presence_penalty != 0.0f || s.frequency_penalty != 0.0f);
     if (penalised) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), s.penalty_last_n,
+        // Only generated tokens are seen, so a window past max_new_tokens changes nothing,
+        // and llama.cpp allocates the whole window up front.
+        const int32_t window = std::min(s.penalty_last_n, s.max_new_tokens);
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), window,
                                                                           s.repeat_penalty, s.frequency_penalty,
                                                                           s.presence_penalty));
     }

@@ -34,7 +34,7 @@ std::string hf_config_json(const Gpt2PolicyImpl & policy, const std::filesystem:
 // Writes `out_dir`: config.json, model.safetensors (hf_state_dict, metadata
 // {"format": "pt"}) and the hf_copied_files() found in `source_dir`. The
 // directory is built under a temp name beside `out_dir` and swapped in
-// (index/atomic_dir.h): a kill at any moment leaves the previous complete
+// (util/atomic_write.h): a kill at any moment leaves the previous complete
 // export or the new one (where the filesystem lacks renameat2's
 // RENAME_EXCHANGE, a kill between the fallback's two renames leaves the old one
 // at .<name>.old, which the next export_hf or util::recover_dir puts back).

@@ -384,10 +384,10 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         write_training_plots(stats_path, run.out / "training.svg");
     if (run.result.stopped_non_finite) {
         run.log(run.result.stop_message);
-        return run.result;
+        return std::move(run.result);
     }
     evaluate_after_and_export(run);
-    return run.result;
+    return std::move(run.result);
 }
 
 }  // namespace ragppo::rl

@@ -120,7 +120,10 @@ void fsync_path(const fs::path & path) {
     const int err = errno;
     ::close(fd);
     errno = err;
-    if (rc != 0) throw Error(sys_error("cannot sync", path));
+    // Some filesystems (FUSE, 9p, SMB mounts) cannot fsync a directory: the rename is then
+    // as durable as they make it, and refusing to write there would help no one.
+    const bool dir_sync_unsupported = (err == EINVAL || err == ENOTSUP) && fs::is_directory(path);
+    if (rc != 0 && !dir_sync_unsupported) throw Error(sys_error("cannot sync", path));
 }
 
 void write_file_atomic(const std::string & path, const std::string & content) {
@@ -135,10 +138,10 @@ void write_file_atomic(const std::string & path, const std::string & content) {
         SyncedFile out(tmp);
         out.write(content.data(), content.size());
         out.close();
-        if (::rename(tmp.c_str(), target.c_str()) != 0) throw Error(sys_error("cannot rename " + tmp.string() + " to", target));
-    } catch (...) {
+        if (::rename(tmp.c_str(), target.c_str()) != 0) throw Error(sys_error("cannot replace", target));
+    } catch (const Error & e) {
         fs::remove(tmp, ec);
-        throw;
+        throw Error("cannot write " + target.string() + ": " + e.what());
     }
     fsync_path(target.parent_path());
 }

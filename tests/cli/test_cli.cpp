@@ -143,4 +143,12 @@ TEST(Cli, EmbeddedLlmRunsWithItsRepetitionPenaltyUnlessOneIsGiven) {
     ASSERT_EQ(off.exit_code, 0) << off.err;
     EXPECT_EQ(preset.out, explicit_preset.out);
     EXPECT_NE(preset.out, off.out);
+    // Any other model starts from the reference's sampling: the same GGUF named by its
+    // path is "another model" and runs without the penalty.
+    ragppo::HubParams hub;
+    hub.offline = true;
+    const std::string gguf = ragppo::hub_resolve_gguf(ragppo::default_llm_id(), hub).local;
+    const auto by_path = run_command(ragppo_cmd(base + " -m " + ragppo::test::shell_quote(gguf)));
+    ASSERT_EQ(by_path.exit_code, 0) << by_path.err;
+    EXPECT_EQ(by_path.out, off.out);
 }
