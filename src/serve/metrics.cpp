@@ -72,6 +72,10 @@ std::string Metrics::render(const SlotGauges & g) const {
     out += "ragppo_queue_depth " + std::to_string(g.queued) + "\n";
     header(out, "ragppo_queue_capacity", "Answers that may wait before 503.", "gauge");
     out += "ragppo_queue_capacity " + std::to_string(g.max_queued) + "\n";
+    header(out, "ragppo_embedding_requests_total", "Embedding requests embedded.", "counter");
+    out += "ragppo_embedding_requests_total " + std::to_string(g.embed_requests) + "\n";
+    header(out, "ragppo_embedding_batches_total", "Embedder calls those took: concurrent requests share one.", "counter");
+    out += "ragppo_embedding_batches_total " + std::to_string(g.embed_batches) + "\n";
     header(out, "ragppo_slots_busy", "Slots generating now.", "gauge");
     out += "ragppo_slots_busy " + std::to_string(g.busy) + "\n";
     header(out, "ragppo_slots", "Generation slots (--parallel).", "gauge");

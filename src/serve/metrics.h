@@ -24,11 +24,14 @@ private:
     unsigned long long count_ = 0;
 };
 
+// Read from the slot pool and the embedder when the page is drawn.
 struct SlotGauges {
     size_t queued = 0;
     size_t max_queued = 0;
     int busy = 0;
     int slots = 0;
+    unsigned long long embed_requests = 0;  // /v1/embeddings requests embedded
+    unsigned long long embed_batches = 0;   // embedder calls they took (concurrent ones share one)
 };
 
 class Metrics {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "rag/query_engine.h"
+#include "serve/embed_batcher.h"
 
 #include <mutex>
 #include <string>
@@ -17,8 +18,11 @@ public:
     explicit Retrieval(const rag::QueryEngineParams & params);
 
     std::vector<rag::SourceNode> retrieve(const std::string & question, int top_k);
-    // Row-major [texts x dim]; `query` prefixes the index's query instruction.
+    // Row-major [texts x dim]; `query` prefixes the index's query instruction. Concurrent
+    // calls are embedded together (embed_batcher.h).
     std::vector<float> embed(const std::vector<std::string> & texts, bool query);
+    uint64_t embed_requests() const { return batcher_.requests(); }
+    uint64_t embed_batches() const { return batcher_.batches(); }
     // Tokens the embedder reads per text (with its special tokens, truncated), for usage.
     int count_tokens(const std::vector<std::string> & texts);
     int dim() const { return dim_; }
@@ -31,6 +35,7 @@ private:
     EmbedderPtr embedder_;
     std::mutex embedder_mu_;
     int dim_ = 0;
+    EmbedBatcher batcher_;
 };
 
 }  // namespace ragppo::serve

@@ -22,7 +22,10 @@ struct ServerState {
     std::atomic<unsigned long long> next_id{1};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-    SlotGauges gauges() const { return {slots->queued(), slots->max_queued(), slots->busy(), slots->slots()}; }
+    SlotGauges gauges() const {
+        return {slots->queued(), slots->max_queued(), slots->busy(), slots->slots(), retrieval->embed_requests(),
+                retrieval->embed_batches()};
+    }
 };
 
 }  // namespace ragppo::serve

@@ -390,3 +390,51 @@ TEST_F(ServeTest, AClientThatHangsUpOnANonStreamedAnswerFreesItsSlot) {
     expect_serving(*client(s), "a client that hung up on a non-streamed answer");
     EXPECT_EQ(s.stop(), 0) << s.log();
 }
+
+// Concurrent /v1/embeddings requests are embedded together (one embedder call for the
+// requests that queued behind a running one), and each still gets exactly its rows.
+TEST_F(ServeTest, ConcurrentEmbeddingRequestsShareEmbedderCalls) {
+    ServeProcess s("-t 2 -k 1 -i " + ragppo::test::shell_quote(index_dir()));
+    constexpr int kClients = 8;
+    constexpr int kTexts = 48;
+    auto texts_of = [](int client) {
+        std::vector<std::string> t;
+        for (int i = 0; i < kTexts; ++i)
+            t.push_back("client " + std::to_string(client) + " recipe " + std::to_string(i) + ": simmer the tomatoes with basil");
+        return t;
+    };
+    auto embed = [&s](const std::vector<std::string> & texts) {
+        auto r = client(s)->Post("/v1/embeddings", json{{"input", texts}}.dump(), "application/json");
+        EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+        std::vector<std::vector<float>> rows;
+        if (!r || r->status != 200) return rows;
+        const json body = json::parse(r->body);  // kept: a range-for over a temporary's member dangles
+        for (const auto & d : body["data"]) rows.push_back(d["embedding"].get<std::vector<float>>());
+        return rows;
+    };
+    std::vector<std::vector<std::vector<float>>> together(kClients);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < kClients; ++c) threads.emplace_back([&, c] { together[c] = embed(texts_of(c)); });
+    for (auto & t : threads) t.join();
+
+    for (int c = 0; c < kClients; ++c) {  // alone, one after another
+        const auto alone = embed(texts_of(c));
+        ASSERT_EQ(together[c].size(), static_cast<size_t>(kTexts)) << "client " << c;
+        ASSERT_EQ(alone.size(), static_cast<size_t>(kTexts));
+        float max_diff = 0;
+        for (int i = 0; i < kTexts; ++i)
+            for (size_t k = 0; k < alone[i].size(); ++k) max_diff = std::max(max_diff, std::abs(alone[i][k] - together[c][i][k]));
+        EXPECT_LT(max_diff, 1e-5f) << "client " << c << ": rows differ from the same texts embedded alone";
+    }
+    const std::string m = client(s)->Get("/metrics")->body;
+    auto counter = [&m](const std::string & name) {
+        const size_t at = m.find("\n" + name + " ");
+        return at == std::string::npos ? -1.0 : std::stod(m.substr(at + name.size() + 2));
+    };
+    EXPECT_EQ(counter("ragppo_embedding_requests_total"), 2.0 * kClients) << m;
+    // The 8 sequential requests take 8 calls; the 8 concurrent ones far fewer than 8.
+    const double batches = counter("ragppo_embedding_batches_total");
+    EXPECT_GE(batches, kClients + 1.0) << m;
+    EXPECT_LE(batches, kClients + 4.0) << m;
+    EXPECT_EQ(s.stop(), 0) << s.log();
+}
