@@ -43,9 +43,9 @@ std::vector<float> EmbedBatcher::embed(const std::vector<std::string> & texts, b
 
 void EmbedBatcher::run(const std::vector<Job *> & jobs, bool query) {
     if (jobs.empty()) return;
-    std::vector<std::string> all;
-    for (const Job * j : jobs) all.insert(all.end(), j->texts->begin(), j->texts->end());
-    try {
+    try {  // nothing may escape: the waiting requests are only woken after this returns
+        std::vector<std::string> all;
+        for (const Job * j : jobs) all.insert(all.end(), j->texts->begin(), j->texts->end());
         const std::vector<float> rows = embed_(all, query);
         size_t at = 0;
         for (Job * j : jobs) {
