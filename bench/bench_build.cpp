@@ -8,8 +8,8 @@
 // then loads the saved index --load-repeats times. Prints one JSON object: seconds per
 // stage (the model load is what the build took beyond reading, splitting, embedding and
 // saving), node count, bytes on disk, and the index load times.
-#include "index/vector_store.h"
 #include "rag/index_builder.h"
+#include "ragppo/index.h"
 
 #include <nlohmann/json.hpp>
 

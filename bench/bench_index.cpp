@@ -17,7 +17,7 @@
 // worst case for a graph index (every pair of vectors is nearly orthogonal, so the 2nd and
 // 3rd nearest neighbours are barely nearer than the rest).
 // Prints one JSON object on stdout, progress on stderr.
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 
 #include <nlohmann/json.hpp>
 

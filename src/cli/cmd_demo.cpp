@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "data/recipe.h"
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 #include "util/progress.h"
 
 #include <cstdio>

@@ -3,7 +3,7 @@
 // its manifest or state.json recorded. Loads check the same by default; this is the
 // check to run after copying, or on what was loaded with --no-verify.
 #include "cli/commands.h"
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 #include "rl/checkpoint_files.h"
 #include "util/available_memory.h"
 #include "util/timer.h"

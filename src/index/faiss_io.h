@@ -2,7 +2,7 @@
 // multi-line exceptions turned into one-line ragppo::Error messages.
 #pragma once
 
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 
 #include <faiss/Index.h>
 

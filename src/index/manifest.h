@@ -2,7 +2,7 @@
 // sizes of its files (a cheap truncation check on load).
 #pragma once
 
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // Stable node ids: the sha256 of the node text, so a rebuild from the same data gives
 // the same ids and an incremental add can skip nodes it already holds.
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 
 #include <openssl/evp.h>
 

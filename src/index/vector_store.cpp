@@ -1,6 +1,6 @@
 // The vector store: a FAISS index whose row i is node i of the node store, plus the
-// manifest; saved and loaded as one directory (see vector_store.h).
-#include "index/vector_store.h"
+// manifest; saved and loaded as one directory (see include/ragppo/index.h).
+#include "ragppo/index.h"
 
 #include "embed/pooling.h"
 #include "index/faiss_io.h"

@@ -4,9 +4,9 @@
 #pragma once
 
 #include "data/recipe_loader.h"
-#include "index/vector_store.h"
 #include "rag/splitter.h"
 #include "ragppo.h"
+#include "ragppo/index.h"
 
 #include <functional>
 #include <string>

@@ -3,9 +3,9 @@
 // `vanilla` asks the same LLM, with the same wrapper and sampling, the bare query.
 #pragma once
 
-#include "index/vector_store.h"
 #include "rag/synthesizer.h"
 #include "ragppo.h"
+#include "ragppo/index.h"
 
 #include <functional>
 #include <string>

@@ -2,7 +2,7 @@
 // (64 KiB by default) as it is read, so the recipe becomes a few dozen chunks instead
 // of thousands (before: about 40 minutes of splitting and embedding), with one warning
 // line per row naming it, capped, then a count.
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 #include "support/files.h"
 #include "support/paths.h"
 #include "support/process.h"

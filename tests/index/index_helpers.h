@@ -1,7 +1,7 @@
 // Shared by the index tests: random unit vectors, synthetic nodes, a self-removing temp dir.
 #pragma once
 
-#include "index/vector_store.h"
+#include "ragppo/index.h"
 #include "support/files.h"  // error_of, read_file, write_file
 
 #include <gtest/gtest.h>

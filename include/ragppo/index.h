@@ -1,12 +1,10 @@
-// Vector store: nodes (text + recipe metadata) with their embeddings in a FAISS index,
-// persisted as a directory:
+// ragppo's public API, index face (libragppo-rag): the vector store. Nodes (text +
+// recipe metadata) with their embeddings in a FAISS index, persisted as a directory:
 //   index.faiss    the FAISS index (vectors; node i is FAISS row i)
 //   nodes.bin      node texts and metadata, an offsets table + one UTF-8 blob, mmapped on load
 //   manifest.json  what the index was built from (embedding model, dataset, splitter), counts
 // Every write replaces the whole directory atomically.
-//
-// The block between the rules below is public API, written to move into include/ragppo.h
-// as it is (it only uses types from there).
+// Uses only types from ragppo.h; FAISS stays behind the opaque VectorStore.
 #pragma once
 
 #include "ragppo.h"
