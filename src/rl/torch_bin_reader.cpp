@@ -16,22 +16,24 @@ namespace {
 
 std::string first_line(const std::string & s) { return s.substr(0, s.find('\n')); }
 
-uint64_t le(const std::vector<char> & b, size_t at, int n) {
+// The n-byte little-endian unsigned integer at p[at] (zip and pickle fields).
+uint64_t le(const char * p, uint64_t at, int n) {
     uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
+    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[at + static_cast<uint64_t>(i)]);
     return v;
 }
+uint64_t le(const std::vector<char> & b, uint64_t at, int n) { return le(b.data(), at, n); }
+
+struct Span {
+    uint64_t offset = 0, size = 0;
+    bool found = false;
+};
 
 // libtorch's zip reader (miniz over torch::jit::VectorReader) reads past the end of
 // the buffer when a record claims more bytes than the file has (torch 2.13: a
 // heap-buffer-overflow found by fuzz_torch_bin), so the directory is checked here
 // first: the end-of-central-directory record (zip64 too), and every entry's local
 // header and data inside the file. Throws ragppo::Error naming what is out of place.
-struct Span {
-    uint64_t offset = 0, size = 0;
-    bool found = false;
-};
-
 // Returns where data.pkl's bytes are (stored entries only: torch.save compresses nothing).
 Span check_zip_bounds(const std::vector<char> & b, const std::string & where) {
     Span pkl;
@@ -100,17 +102,12 @@ Span check_zip_bounds(const std::vector<char> & b, const std::string & where) {
 // at the first opcode it does not know; libtorch stops there too, with an error.
 void check_pickle(const char * p, uint64_t n, const std::string & where) {
     auto bad = [&](const std::string & what) { throw Error(where + ": corrupt data.pkl (" + what + ")"); };
-    auto u = [&](uint64_t at, int bytes) {
-        uint64_t v = 0;
-        for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[at + static_cast<uint64_t>(i)]);
-        return v;
-    };
     uint64_t at = 0, ops = 0;
     while (at < n) {
         const unsigned char op = static_cast<unsigned char>(p[at++]);
         ++ops;
         auto need = [&](uint64_t k) { if (n - at < k) bad("opcode past the end"); };
-        auto arg = [&](int bytes) { need(static_cast<uint64_t>(bytes)); const uint64_t v = u(at, bytes); at += static_cast<uint64_t>(bytes); return v; };
+        auto arg = [&](int bytes) { need(static_cast<uint64_t>(bytes)); const uint64_t v = le(p, at, bytes); at += static_cast<uint64_t>(bytes); return v; };
         auto memo = [&](uint64_t index) { if (index > ops) bad("memo index " + std::to_string(index)); };
         auto line = [&] { while (at < n && p[at] != '\n') ++at; if (at == n) bad("unterminated line"); ++at; };
         switch (op) {
