@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -256,7 +257,6 @@ def bench_llamaindex(args) -> dict:
     """`ragppo index` and ragppo-bench-build against LlamaIndex on the same recipes and model,
     each a fresh process per round, in a rotated order."""
     import re
-    import shutil
 
     out = Path(args.out)
     work = out / "li-work"
@@ -472,7 +472,58 @@ def verdict(ratio: float, goal: float) -> str:
 
 
 HNSW_P50_GOAL_MS = 5.0
-SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo"]
+
+
+# --------------------------------------------------------------------------- PPO with 1 and N ranks
+def bench_ranks(args) -> dict:
+    """Seconds per `ragppo ppo` step with 1, 2, ... data-parallel ranks (--nproc) on this machine's cores."""
+    work = Path(args.out) / "ppo-work"
+    work.mkdir(parents=True, exist_ok=True)
+    model = ppo_model(args, work)
+    runs: dict[str, list] = {str(n): [] for n in args.ranks}
+    load = {"before": loadavg()}
+    for r in range(args.ppo_rounds):
+        order = args.ranks[r % len(args.ranks):] + args.ranks[: r % len(args.ranks)]
+        for n in order:
+            out = work / f"ranks-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            cmd = [str(Path(args.bin) / "ragppo"), "ppo", "--offline", "-m", str(model), "-d", args.cnn_dailymail,
+                   "--limit", "64", "--eval-samples", "0", "--steps", str(args.ranks_steps), "--batch-size", "4",
+                   "--mini-batch-size", "4", "--query-max-tokens", str(args.ranks_query_tokens),
+                   "-n", str(args.ranks_new_tokens), "--save-every", "0", "--no-export", "--no-plots",
+                   "--nproc", str(n), "-t", str(max(1, args.ppo_threads // n)), "-o", str(out)]
+            subprocess.run(cmd, check=True, env=offline_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            steps = [json.loads(line)["time/step"] for line in (out / "stats.jsonl").read_text().splitlines()]
+            runs[str(n)].append(steps[1:] or steps)  # the first step warms up
+            log(f"ranks round {r + 1}/{args.ppo_rounds}, {n} rank(s): " + ", ".join(f"{t:.2f}" for t in steps) + " s/step")
+    load["after"] = loadavg()
+    return {"ranks": args.ranks, "query_tokens": args.ranks_query_tokens, "new_tokens": args.ranks_new_tokens,
+            "steps": args.ranks_steps, "threads": args.ppo_threads, "n_layer": args.ppo_layers, "rounds": args.ppo_rounds,
+            "s_per_step": {n: summary([t for run in v for t in run]) for n, v in runs.items()}, "loadavg": load}
+
+
+def doc_ranks(rk: dict | None) -> list[str]:
+    if not rk:
+        return []
+    L = ["## PPO with several ranks (`ragppo ppo --nproc N`)", "",
+         f"`ragppo ppo --nproc N` on the PPO section's model (GPT-2 with {rk['n_layer']} layers, random weights), "
+         f"batch 4 and mini-batch 4 split between the ranks, queries of {rk['query_tokens']} tokens, "
+         f"{rk['new_tokens']} new tokens, {rk['steps']} steps per run (the first left out as warm-up), "
+         f"{rk['threads']} threads shared by the ranks (each rank {rk['threads']} / N), Gloo over loopback; "
+         f"{rk['rounds']} round(s), the rank counts alternating. Seconds per step, best / median; docs/SCALING.md "
+         "says what the ranks do.", "",
+         "| ranks | s/step (best) | s/step (median) | steps/s (best) | speed vs 1 rank (best) |",
+         "| ---: | ---: | ---: | ---: | ---: |"]
+    base = rk["s_per_step"][str(rk["ranks"][0])]["best"]
+    for n in rk["ranks"]:
+        st = rk["s_per_step"][str(n)]
+        L.append(f"| {n} | {st['best']:.2f} | {st['median']:.2f} | {1 / st['best']:.3f} | {base / st['best']:.2f}x |")
+    L += ["", "- The ranks share the same cores here, so no speed-up is expected; what this shows is the cost of the "
+          "collectives and of two processes on one machine. On a machine with a core set (or a GPU) per rank the "
+          "model passes of each rank run on its share of the batch in parallel.",
+          f"- Load average during the rounds: {rk['loadavg']['before']} -> {rk['loadavg']['after']}", ""]
+    return L
+SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks"]
 PPO_GOAL = 3.0
 
 
@@ -662,7 +713,7 @@ def doc_ppo(ppo: dict | None) -> list[str]:
 
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
-              idx: dict | None = None, ppo: dict | None = None) -> str:
+              idx: dict | None = None, ppo: dict | None = None, ranks: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -801,12 +852,13 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
     L += doc_llamaindex(li)
     L += doc_index(idx)
     L += doc_ppo(ppo)
+    L += doc_ranks(ranks)
 
     L += ["## Reproduce", "",
           "```sh",
           "scripts/setup.sh                   # once: packages, models, build",
           "bench/run.sh                       # every section; or: bench/run.sh [BUILD_DIR] [SECTION...]",
-          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo)",
+          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo, ranks)",
           "```", "",
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
           "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
@@ -817,7 +869,8 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
           "default 0 = all), `BENCH_INDEX_ARGS` (arguments for `ragppo-bench-index`, e.g. "
           "`--hnsw-n 20000` for a quick run), `BENCH_PPO_ARGS` (options for the ppo section: `--ppo-rounds N` "
           "(default 2), `--ppo-device cuda`, `--ppo-threads N` (default 2), `--ppo-layers N`, `--ppo-query-tokens N`, "
-          "`--ppo-new-tokens N`, `--ppo-no-trl-batched`), `BENCH_DOC` (the report to write; default this file), "
+          "`--ppo-new-tokens N`, `--ppo-no-trl-batched`; for the ranks section: `--ranks 1 2`, `--ranks-steps N`, "
+          "`--ranks-query-tokens N`, `--ranks-new-tokens N`), `BENCH_DOC` (the report to write; default this file), "
           "`BENCH_NICE` (default -15 "
           "as root: the measurements run in a scheduler autogroup of their own at that nice value, so that "
           "builds and tests of other sessions on a shared machine take less CPU from them; 0 = off).", ""]
@@ -859,6 +912,10 @@ def main() -> int:
                     help="ppo: leave out the ragppo --bf16 contender")
     ap.add_argument("--ppo-no-trl-batched", dest="ppo_trl_batched", action="store_false",
                     help="ppo: skip timing TRL's batched generate()")
+    ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2], help="ranks: the rank counts to compare")
+    ap.add_argument("--ranks-steps", type=int, default=3, help="ranks: PPO steps per run")
+    ap.add_argument("--ranks-query-tokens", type=int, default=128, help="ranks: query length")
+    ap.add_argument("--ranks-new-tokens", type=int, default=32, help="ranks: response length")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 
@@ -898,11 +955,13 @@ def main() -> int:
                "generate": lambda: bench_generate(args, texts_path),
                "llamaindex": lambda: bench_llamaindex(args),
                "index": lambda: bench_index(args),
-               "ppo": lambda: bench_ppo(args)}
+               "ppo": lambda: bench_ppo(args),
+               "ranks": lambda: bench_ranks(args)}
     if "llamaindex" in (args.only or SECTIONS) and not args.recipes_json:
         raise SystemExit("the llamaindex section needs --recipes-json")
-    if "ppo" in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
-        raise SystemExit("the ppo section needs --cnn-dailymail and --gpt2-tokenizer")
+    for section in ("ppo", "ranks"):
+        if section in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
+            raise SystemExit(f"the {section} section needs --cnn-dailymail and --gpt2-tokenizer")
     if args.ppo_rounds < 1 or args.ppo_batch < 1:
         raise SystemExit("--ppo-rounds and --ppo-batch must be at least 1")
     for name in SECTIONS:
@@ -913,7 +972,7 @@ def main() -> int:
             results[name] = previous(f"{name}.json")
     emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"])
+    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"], results["ranks"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

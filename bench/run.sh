@@ -7,7 +7,8 @@
 #
 # Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
 # build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M), ppo (one
-# PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores).
+# PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores), ranks
+# (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
 # arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_PPO_ARGS (options of bench.py's
@@ -30,7 +31,7 @@ SECTIONS=(${BENCH_ONLY:-})
 BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
 for arg in "$@"; do
   case "$arg" in
-    embed|generate|llamaindex|index|ppo) SECTIONS+=("$arg") ;;
+    embed|generate|llamaindex|index|ppo|ranks) SECTIONS+=("$arg") ;;
     *) BUILD_DIR="$arg" ;;
   esac
 done
@@ -62,7 +63,7 @@ cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed r
 
 # The ppo section's tokenizer: GPT-2's vocab.json + merges.txt, written by a fixture module.
 GPT2_TOKENIZER="$BUILD_DIR/fixtures/gpt2/checkpoint"
-if [[ ( ${#SECTIONS[@]} -eq 0 || " ${SECTIONS[*]} " == *" ppo "* ) && ! -f "$GPT2_TOKENIZER/merges.txt" ]]; then
+if [[ ( ${#SECTIONS[@]} -eq 0 || " ${SECTIONS[*]} " == *" ppo "* || " ${SECTIONS[*]} " == *" ranks "* ) && ! -f "$GPT2_TOKENIZER/merges.txt" ]]; then
   say "writing GPT-2's tokenizer files (fixture fx_gpt2_tokenizer)"
   "$VENV/bin/python" "$ROOT/scripts/make_fixtures.py" --out "$BUILD_DIR/fixtures" --shared "$ROOT/../shared/data" \
     --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" --only gpt2_tokenizer

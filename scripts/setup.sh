@@ -27,9 +27,10 @@ mkdir -p "$DL" "$RAGPPO_HOME/src" "$BUNDLED_HUB"
 
 # ---------------------------------------------------------------- Debian packages
 # chromium + chromium-driver: the browser Selenium drives in the web page test (tests/serve/).
+# libgloo-dev: only the headers c10d's ProcessGroupGloo.hpp names (data-parallel PPO).
 APT_PKGS=(build-essential ninja-build ccache pkg-config libssl-dev libopenblas-dev
           libfaiss-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-          chromium chromium-driver)
+          chromium chromium-driver libgloo-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

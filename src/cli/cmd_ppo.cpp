@@ -2,8 +2,10 @@
 // (the reference notebook's Part B), and ragppo summarize-eval: held-out ROUGE
 // of any GPT-2 checkpoint.
 #include "cli/commands.h"
+#include "cli/local_ranks.h"
 #include "cli/options.h"
 #include "data/dataset_files.h"
+#include "rl/data_parallel.h"
 #include "rl/gpt2_load.h"
 #include "rl/mixed_precision.h"
 #include "rl/ppo_checkpoint.h"
@@ -23,6 +25,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
 
 namespace ragppo::cli {
 
@@ -54,19 +57,22 @@ void add_data_options(CLI::App * cmd, DataArgs & d) {
         ->capture_default_str()->check(int_in("--limit", 0, std::numeric_limits<long long>::max()));
 }
 
-std::vector<rl::SummaryExample> load_examples(DataArgs & d) {
+// `report`: false on the ranks after the first of a data-parallel run (rank 0 says it once).
+std::vector<rl::SummaryExample> load_examples(DataArgs & d, bool report = true) {
     const auto files = data::resolve_dataset_files(d.dataset, d.config, d.split, d.hub);
     auto data = rl::load_summary_data(files, d.columns);
-    std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, data.examples.size(),
-                 data.skipped.size());
+    const size_t usable = data.examples.size();
+    std::vector<rl::SummaryExample> examples = std::move(data.examples);
+    if (d.limit > 0 && examples.size() > d.limit) examples.resize(d.limit);
+    if (!report) return examples;
+    std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, usable, data.skipped.size());
     for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
     for (size_t i = 0; i < data.cut.size() && i < 5; ++i) std::fprintf(stderr, "  warning: %s\n", data.cut[i].c_str());
     if (data.cut.size() > 5) {
         std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", data.cut.size() - 5,
                      data::kDefaultMaxFieldBytes);
     }
-    if (d.limit > 0 && data.examples.size() > d.limit) data.examples.resize(d.limit);
-    return std::move(data.examples);
+    return examples;
 }
 
 // A local checkpoint directory as it is, else a Hub model id downloaded (config, weights, tokenizer).
@@ -92,6 +98,19 @@ void set_threads(int threads) {
     if (threads > 0) torch::set_num_threads(threads);
 }
 
+// The ranks on this machine: torchrun's LOCAL_WORLD_SIZE, else WORLD_SIZE (all local,
+// as with --nproc), else `nproc`.
+int local_ranks(int nproc) {
+    for (const char * name : {"LOCAL_WORLD_SIZE", "WORLD_SIZE"})
+        if (const char * v = std::getenv(name); v && std::atoi(v) > 0) return std::atoi(v);
+    return std::max(1, nproc);
+}
+
+// The cores of this machine shared among the ranks on it, at least 1 each.
+int threads_per_rank(int nproc) {
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_ranks(nproc));
+}
+
 // ---------------------------------------------------------------- ppo
 
 struct PpoArgs {
@@ -107,6 +126,8 @@ struct PpoArgs {
     bool overwrite = false;
     size_t eval_samples = 20;
     int threads = 0;
+    int nproc = 1;                // --nproc: local data-parallel ranks
+    double dist_timeout_s = 1800; // how long a collective waits for the other ranks
     std::string out = "runs/ppo";
 };
 
@@ -188,10 +209,20 @@ void check_ppo_flags_agree(const CLI::App & cmd, const rl::PpoConfig & cfg, cons
 }
 
 void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
-    // Whose directory is it: refused before any model or data is read (nothing is touched).
-    rl::check_run_dir(a.out, a.run.resume, a.overwrite);
-    // An existing directory is locked now, so a second writer fails before any loading.
-    if (fs::is_directory(a.out)) a.run.run_lock = std::make_shared<util::FileLock>(rl::lock_run_dir(a.out));
+    // A rank of a data-parallel run: started by torchrun or by our own --nproc (the
+    // environment says which rank); else rank 0 of --nproc ranks, or a lone process.
+    const auto env_ranks = rl::data_parallel_from_env();
+    const int world = env_ranks ? env_ranks->world_size : a.nproc;
+    const bool main_rank = !env_ranks || env_ranks->rank == 0;
+    // One GPU per local rank, as torchrun's users expect: plain "cuda" becomes cuda:LOCAL_RANK.
+    if (const char * local = std::getenv("LOCAL_RANK"); world > 1 && local && a.run.device == "cuda")
+        a.run.device = std::string("cuda:") + local;
+    if (main_rank) {
+        // Whose directory is it: refused before any model or data is read (nothing is touched).
+        rl::check_run_dir(a.out, a.run.resume, a.overwrite);
+        // An existing directory is locked now, so a second writer fails before any loading.
+        if (fs::is_directory(a.out)) a.run.run_lock = std::make_shared<util::FileLock>(rl::lock_run_dir(a.out));
+    }
     json saved;
     if (a.run.resume) {
         saved = saved_run(a.out);
@@ -201,7 +232,11 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " must be a multiple of --mini-batch-size " +
                     std::to_string(a.run.ppo.mini_batch_size));
     }
-    set_threads(a.threads);
+    if (world > 1 && (a.run.ppo.batch_size % world != 0 || a.run.ppo.mini_batch_size % world != 0))
+        throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " and --mini-batch-size " +
+                    std::to_string(a.run.ppo.mini_batch_size) + " must be multiples of the " + std::to_string(world) +
+                    " ranks (each rank takes an equal share of every mini-batch)");
+    set_threads(a.threads > 0 || world == 1 ? a.threads : threads_per_rank(a.nproc));
     auto & cfg = a.run.ppo;
     const auto kl = rl::parse_kl_estimator(a.kl_penalty);
     if (!kl) throw Error("--kl-penalty must be kl, abs, mse, full or k3, not '" + a.kl_penalty + "'");
@@ -233,9 +268,16 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     // Refuse a model of another architecture or without a tokenizer, or a batch that
     // cannot fit in memory, before any data work.
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
-    if (const auto available = host_memory_for(a.run.device)) rl::check_ppo_memory(model_config, cfg, *available);
+    if (const auto available = host_memory_for(a.run.device)) {
+        // Per rank: its share of each batch, and of this machine's memory with the other local ranks.
+        rl::PpoConfig per_rank = cfg;
+        per_rank.batch_size /= world;
+        per_rank.mini_batch_size /= world;
+        const int local = world == 1 ? 1 : local_ranks(a.nproc);
+        rl::check_ppo_memory(model_config, per_rank, *available / static_cast<uint64_t>(local));
+    }
     (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
-    rl::HeldOutSplit split = rl::hold_out_last(load_examples(a.data), a.eval_samples);
+    rl::HeldOutSplit split = rl::hold_out_last(load_examples(a.data, main_rank), a.eval_samples);
     const size_t held = split.eval.size();
     a.run.train = std::move(split.train);
     a.run.eval = std::move(split.eval);
@@ -248,11 +290,30 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
                       {"eval_samples_requested", a.eval_samples}, {"save_every", a.run.save_every},
                       {"keep_checkpoints", a.run.keep_checkpoints}, {"article_column", a.data.columns.article},
                       {"summary_column", a.data.columns.summary}, {"id_column", a.data.columns.id}};
-    std::fprintf(stderr, "PPO: %zu training articles, %zu held out; %lld steps of %lld; run directory %s\n",
-                 a.run.train.size(), a.run.eval.size(), static_cast<long long>(cfg.steps),
-                 static_cast<long long>(cfg.batch_size), a.out.c_str());
+    if (main_rank)
+        std::fprintf(stderr, "PPO: %zu training articles, %zu held out; %lld steps of %lld%s; run directory %s\n",
+                     a.run.train.size(), a.run.eval.size(), static_cast<long long>(cfg.steps),
+                     static_cast<long long>(cfg.batch_size),
+                     world > 1 ? (" over " + std::to_string(world) + " ranks").c_str() : "", a.out.c_str());
 
+    // The other ranks of --nproc start now that everything was checked here.
+    std::unique_ptr<LocalRanks> copies;
+    if (world > 1) {
+        rl::DataParallelParams p;
+        if (env_ranks) {
+            p = *env_ranks;
+        } else {
+            copies = std::make_unique<LocalRanks>(world);
+            p.world_size = world;
+            p.master_port = copies->master_port();
+        }
+        p.timeout = std::chrono::milliseconds(static_cast<int64_t>(a.dist_timeout_s * 1000));
+        p.device = a.run.device;
+        a.run.data_parallel = std::make_shared<rl::DataParallel>(p);
+    }
     const auto r = rl::run_ppo(a.run, [](const std::string & line) { std::printf("%s\n", line.c_str()); std::fflush(stdout); });
+    if (!main_rank) return;  // rank 0 reports, a NaN stop included
+    if (copies) copies->wait();
     if (r.stopped_non_finite) throw Error(r.stop_message);
     std::printf("done: %lld steps; stats %s/stats.jsonl, curves %s/training.svg%s\n", static_cast<long long>(r.steps_done),
                 a.out.c_str(), a.out.c_str(), a.run.export_model ? (", model " + a.out + "/model").c_str() : "");
@@ -328,7 +389,15 @@ void register_ppo_cmd(CLI::App & app) {
     cmd->add_flag("--no-export", a->no_export, "Do not write the trained model in the HF layout");
     cmd->add_flag("--no-plots", a->no_plots, "Do not write training.svg");
     cmd->add_option("--device", a->run.device, "cpu or cuda[:N]")->capture_default_str();
-    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default")->check(int_in("--threads", 0, 4096));
+    cmd->add_option("-t,--threads", a->threads, "CPU threads for torch; 0 = torch's default (with several ranks: the cores / ranks)")
+        ->check(int_in("--threads", 0, 4096));
+    cmd->add_option("--nproc", a->nproc,
+                    "Data-parallel ranks on this machine (Gloo on CPU, NCCL on CUDA): each rolls out and scores "
+                    "--batch-size / N articles and the gradients are summed. Under torchrun (RANK, WORLD_SIZE, "
+                    "MASTER_ADDR, MASTER_PORT set) the environment decides instead")
+        ->capture_default_str()->check(int_in("--nproc", 1, 256));
+    cmd->add_option("--dist-timeout", a->dist_timeout_s, "Seconds a rank waits for the others before giving up")
+        ->capture_default_str()->check(real_in("--dist-timeout", 1, 7 * 86400.0));
     cmd->add_flag("--bf16", c.bf16,
                   "BF16 mixed precision: matmuls and attention in bfloat16, weights, heads, losses and Adam in fp32 "
                   "(about 1.5x faster per step on CPUs with AVX512_BF16 or AMX; held-out ROUGE stays fp32)");

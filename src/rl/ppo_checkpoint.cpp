@@ -70,9 +70,14 @@ void torch_io(const fs::path & file, const char * what, F && f) {
 
 fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Generator & sample_rng,
                          const TrainingCursor & cursor, const nlohmann::json & run_settings, int keep) {
+    // Every rank's sampling and global RNG go into rank 0's checkpoint (a collective).
+    DataParallel & dp = trainer.data_parallel();
+    const auto sample_states = dp.all_gather_rows(sample_rng.get_state().unsqueeze(0));
+    const auto torch_states = dp.all_gather_rows(global_generator().get_state().unsqueeze(0));
+    const fs::path target = root / checkpoint_name(cursor.step);
+    if (!dp.is_main()) return target;
     fs::create_directories(root);
     remove_dead_writers_temps(root);
-    const fs::path target = root / checkpoint_name(cursor.step);
     util::write_dir_atomically(target, [&](const fs::path & tmp) {
         torch_io(tmp / "policy.pt", "write", [&] { torch::save(trainer.policy().shared_from_this(), (tmp / "policy.pt").string()); });
         util::write_hook("file:policy.pt");
@@ -83,6 +88,10 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
             rng.write("sample", sample_rng.get_state());
             rng.write("shuffle", trainer.shuffle_rng().get_state());
             rng.write("torch", global_generator().get_state());
+            for (int r = 1; r < dp.world_size(); ++r) {
+                rng.write("sample_rank" + std::to_string(r), sample_states[r].clone());
+                rng.write("torch_rank" + std::to_string(r), torch_states[r].clone());
+            }
             rng.save_to((tmp / "rng.pt").string());
         });
         nlohmann::json sums;
@@ -146,11 +155,15 @@ TrainingCursor load_checkpoint(const fs::path & checkpoint, PpoTrainer & trainer
         torch::serialize::InputArchive rng;
         rng.load_from((checkpoint / "rng.pt").string());
         torch::Tensor t;
-        rng.read("sample", t);
+        // Ranks after the first have their own sampling and global RNG states.
+        const int rank = trainer.data_parallel().rank();
+        const std::string suffix = rank == 0 ? "" : "_rank" + std::to_string(rank);
+        if (!rng.try_read("sample" + suffix, t))
+            throw Error("checkpoint " + checkpoint.string() + " has no RNG state for rank " + std::to_string(rank));
         sample_rng.set_state(t);
         rng.read("shuffle", t);
         trainer.shuffle_rng().set_state(t);
-        rng.read("torch", t);
+        rng.read("torch" + suffix, t);
         auto g = global_generator();
         g.set_state(t);
     });

@@ -62,7 +62,10 @@ PpoLoss ppo_loss(const PpoLossInputs & in, const PpoLossOptions & opt) {
     s["loss/policy"] = scalar(pg_loss);
     s["loss/value"] = scalar(vf_loss);
     s["loss/total"] = scalar(loss);
-    if (in.logits.defined()) s["policy/entropy"] = scalar(masked_mean(entropy_from_logits(in.logits.detach()), mask));
+    if (in.logits.defined())
+        s["policy/entropy"] = scalar(masked_mean(entropy_from_logits(in.logits.detach()), mask));
+    else if (in.entropy.defined())
+        s["policy/entropy"] = scalar(masked_mean(in.entropy, mask));
     s["policy/approxkl"] = scalar(0.5 * masked_mean((logprobs - in.old_logprobs).square(), mask));
     s["policy/policykl"] = scalar(masked_mean(in.old_logprobs - logprobs, mask));
     s["policy/clipfrac"] = scalar(masked_mean(torch::gt(pg_losses2, pg_losses).to(ratio.scalar_type()), mask));

@@ -21,6 +21,7 @@ struct PpoLossInputs {
     torch::Tensor old_logprobs;  // [B, T] log-probs of the rollout (no grad)
     torch::Tensor values;        // [B, T] values of the rollout, masked (compute_advantages' values)
     torch::Tensor logits;        // [B, T, V] current logits; used only for the entropy statistic (may be undefined)
+    torch::Tensor entropy;       // [B, T] per-token entropy, for the statistic when logits is undefined (may be undefined)
     torch::Tensor vpreds;        // [B, T] current value predictions (with grad)
     torch::Tensor logprobs;      // [B, T] current log-probs (with grad)
     torch::Tensor mask;          // [B, T] response mask

@@ -71,8 +71,11 @@ void truncate_log(const fs::path & path, int64_t steps) {
 
 // Everything the stages share.
 struct Run {
+    Run(const PpoRunParams & p, std::function<void(const std::string &)> l, std::shared_ptr<DataParallel> d)
+        : params(p), log(std::move(l)), dp(std::move(d)) {}
     const PpoRunParams & params;
-    std::function<void(const std::string &)> log;
+    std::function<void(const std::string &)> log;  // rank 0's; other ranks log nothing
+    std::shared_ptr<DataParallel> dp;
     fs::path out;
     PpoConfig cfg;
     nlohmann::json settings;  // config.json and every checkpoint's state.json
@@ -91,6 +94,7 @@ struct Run {
     PpoRunResult result;
 
     fs::path checkpoints() const { return out / "checkpoints"; }
+    bool main() const { return dp->is_main(); }
     fs::path eval_path() const { return out / "eval.json"; }
 };
 
@@ -102,15 +106,22 @@ void start_or_resume(Run & run) {
     if (params.resume) {
         run.resume_from = latest_checkpoint(run.checkpoints());
         if (!run.resume_from) throw Error("--resume: no checkpoint in " + run.checkpoints().string());
-        run.cfg = ppo_config_from_json(read_checkpoint_state(*run.resume_from).at("run").at("ppo"));
+        const auto saved = read_checkpoint_state(*run.resume_from).at("run");
+        const int saved_world = saved.value("world_size", 1), world = run.dp->world_size();
+        if (saved_world != world)
+            throw Error("--resume: the run in " + run.out.string() + " was trained by " + std::to_string(saved_world) +
+                        " rank(s), this one has " + std::to_string(world) + "; resume with " +
+                        (saved_world == 1 ? std::string("one process") : "--nproc " + std::to_string(saved_world)));
+        run.cfg = ppo_config_from_json(saved.at("ppo"));
         run.cfg.steps = params.ppo.steps;
     }
     run.settings = {{"ppo", ppo_config_to_json(run.cfg)},
+                    {"world_size", run.dp->world_size()},
                     {"model_dir", params.model_dir.string()},
                     {"train_examples", params.train.size()},
                     {"eval_examples", params.eval.size()},
                     {"cli", params.settings}};
-    if (!params.resume) util::write_file_atomic((run.out / "config.json").string(), run.settings.dump(1) + "\n");
+    if (!params.resume && run.main()) util::write_file_atomic((run.out / "config.json").string(), run.settings.dump(1) + "\n");
 }
 
 // The policy, its frozen copy as the KL reference, the tokenizer, the trainer, and
@@ -129,8 +140,12 @@ void load_models(Run & run) {
                     " tokens, the model only " + std::to_string(run.policy->config().vocab_size));
     run.eos = run.tok->eos_token_id().value_or(50256);
     run.pad = cfg.pad_is_eos ? run.eos : 0;
-    run.trainer = std::make_unique<PpoTrainer>(run.policy, frozen_copy(*run.policy), cfg, run.pad);
-    run.sample_rng = make_cpu_generator(cfg.seed + 1);
+    run.trainer = std::make_unique<PpoTrainer>(run.policy, frozen_copy(*run.policy), cfg, run.pad, run.dp);
+    // Each rank samples its own rollouts (rank 0 as one process would); torch's global
+    // RNG (dropout) differs per rank too.
+    const uint64_t rank = static_cast<uint64_t>(run.dp->rank());
+    run.sample_rng = make_cpu_generator(cfg.seed + 1 + 1000003 * rank);
+    if (rank > 0) torch::manual_seed(cfg.seed + 7919 * rank);
 
     run.decoding.max_new_tokens = cfg.max_new_tokens;
     run.decoding.sampler.top_k = cfg.top_k;
@@ -151,11 +166,13 @@ void load_models(Run & run) {
 void restore_progress(Run & run) {
     if (run.resume_from) {
         run.cursor = load_checkpoint(*run.resume_from, *run.trainer, run.sample_rng, run.params.verify_checkpoint);
-        truncate_log(run.out / "stats.jsonl", run.cursor.step);
-        truncate_log(run.out / "samples.jsonl", run.cursor.step);
+        if (run.main()) {
+            truncate_log(run.out / "stats.jsonl", run.cursor.step);
+            truncate_log(run.out / "samples.jsonl", run.cursor.step);
+        }
         run.last_checkpoint = run.resume_from->string();
         run.log("resuming from " + run.last_checkpoint + " (step " + std::to_string(run.cursor.step) + ")");
-    } else {
+    } else if (run.main()) {
         std::error_code ec;
         fs::remove(run.out / "stats.jsonl", ec);
         fs::remove(run.out / "samples.jsonl", ec);
@@ -169,9 +186,9 @@ std::string rouge_line(const SummarizeEvalResult & e) {
            "  ROUGE-L " + util::format_number("%.4f", e.rougeL);
 }
 
-// Held-out ROUGE before training (a resumed run reads the one it measured).
+// Held-out ROUGE before training (a resumed run reads the one it measured), on rank 0.
 void evaluate_before(Run & run) {
-    if (run.params.eval.empty()) return;
+    if (run.params.eval.empty() || !run.main()) return;
     if (run.params.resume && fs::exists(run.eval_path())) {
         run.eval_record = nlohmann::json::parse(std::ifstream(run.eval_path()));
         run.result.eval_before = run.eval_record.at("before").at("rouge1").get<double>();
@@ -186,15 +203,19 @@ void evaluate_before(Run & run) {
 }
 
 struct Batch {
-    std::vector<size_t> rows;                    // indices into params.train
+    std::vector<size_t> rows;                    // indices into params.train (this rank's share)
     std::vector<std::vector<int32_t>> queries;   // their article queries
 };
 
-// The next batch_size articles of the shuffled data.
+// The next batch_size articles of the shuffled data; in a data-parallel run, this
+// rank's contiguous share of them.
 Batch next_batch(Run & run, DataOrder & order) {
     Batch b;
-    for (int64_t i = 0; i < run.cfg.batch_size; ++i) {
-        const size_t row = order.at(run.cursor.data_cursor++);
+    const int64_t share = run.cfg.batch_size / run.dp->world_size(), first = run.dp->rank() * share;
+    const int64_t start = run.cursor.data_cursor;
+    run.cursor.data_cursor += run.cfg.batch_size;
+    for (int64_t i = first; i < first + share; ++i) {
+        const size_t row = order.at(start + i);
         auto & q = run.query_cache[row];
         if (q.empty()) {
             q = article_query(*run.tok, run.params.train[row].article, run.cfg.query_max_tokens);
@@ -212,7 +233,6 @@ struct Scored {
     std::vector<std::vector<int32_t>> responses;  // as the PPO step sees them
     std::vector<std::string> texts;
     std::vector<double> scores;
-    int64_t truncated = 0;
     double generate_s = 0, reward_s = 0;
 };
 
@@ -235,7 +255,6 @@ void score(Run & run, const Batch & batch, Scored & s) {
         // Reference: pad == EOS, and TRL's generate() strips trailing pad tokens, EOS included.
         if (run.cfg.pad_is_eos)
             while (resp.size() > 1 && resp.back() == run.eos) resp.pop_back();
-        s.truncated += s.seqs[i].truncated ? 1 : 0;
         s.texts.push_back(response_text(*run.tok, resp));
         const auto & ex = run.params.train[batch.rows[i]];
         s.scores.push_back(run.params.reward ? run.params.reward(ex, s.texts.back())
@@ -259,13 +278,32 @@ std::optional<Stats> ppo_step(Run & run, const Batch & batch, const Scored & s, 
     }
 }
 
-// The run's own statistics beside TRL's: reward, truncation, time.
-void add_run_stats(Stats & stats, const Scored & s, double step_s) {
-    const util::MeanStd reward = util::mean_std(s.scores);
+// Every rank's samples of the step (id, response, reward, truncated), in batch order.
+nlohmann::json gather_samples(Run & run, const Batch & batch, const Scored & s) {
+    nlohmann::json mine = nlohmann::json::array();
+    for (size_t i = 0; i < batch.rows.size(); ++i)
+        mine.push_back({{"id", run.params.train[batch.rows[i]].id}, {"response", s.texts[i]},
+                        {"reward", s.scores[i]}, {"truncated", s.seqs[i].truncated}});
+    if (run.dp->world_size() == 1) return mine;
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto & part : run.dp->all_gather_bytes(mine.dump()))
+        for (auto & sample : nlohmann::json::parse(part)) all.push_back(std::move(sample));
+    return all;
+}
+
+// The run's own statistics beside TRL's: reward, truncation (over the whole batch), time.
+void add_run_stats(Stats & stats, const nlohmann::json & samples, const Scored & s, double step_s) {
+    std::vector<double> rewards;
+    int64_t truncated = 0;
+    for (const auto & sample : samples) {
+        rewards.push_back(sample.at("reward").get<double>());
+        truncated += sample.at("truncated").get<bool>() ? 1 : 0;
+    }
+    const util::MeanStd reward = util::mean_std(rewards);
     stats["env/reward_mean"] = reward.mean;
     // A batch of one has no spread: 0 rather than torch's NaN, which JSON cannot hold.
-    stats["env/reward_std"] = s.scores.size() < 2 ? 0.0 : reward.std;
-    stats["tokens/responses_truncated_frac"] = static_cast<double>(s.truncated) / static_cast<double>(s.seqs.size());
+    stats["env/reward_std"] = rewards.size() < 2 ? 0.0 : reward.std;
+    stats["tokens/responses_truncated_frac"] = static_cast<double>(truncated) / static_cast<double>(rewards.size());
     stats["time/rollout/generate"] = s.generate_s;
     stats["time/rollout/reward"] = s.reward_s;
     stats["time/step"] = step_s;
@@ -279,19 +317,17 @@ struct StepLog {
     std::vector<double> recent;  // mean rewards since the last log line
 };
 
-void log_step(Run & run, StepLog & sl, int64_t step, const Stats & stats, const Batch & batch, const Scored & s) {
-    nlohmann::json line = {{"step", step + 1}};
-    for (const auto & [k, v] : stats) line[k] = v;
-    sl.stats << line.dump() << '\n' << std::flush;
-    nlohmann::json sample_line = {{"step", step + 1}, {"samples", nlohmann::json::array()}};
-    for (size_t i = 0; i < batch.rows.size(); ++i)
-        sample_line["samples"].push_back({{"id", run.params.train[batch.rows[i]].id}, {"response", s.texts[i]},
-                                          {"reward", s.scores[i]}, {"truncated", s.seqs[i].truncated}});
-    sl.samples << sample_line.dump() << '\n' << std::flush;
-
+void log_step(Run & run, StepLog & sl, int64_t step, const Stats & stats, nlohmann::json samples) {
     const double reward = stats.at("env/reward_mean");
     run.result.step_rewards.push_back(reward);
     run.result.steps_done = step + 1;
+    if (!run.main()) return;
+    nlohmann::json line = {{"step", step + 1}};
+    for (const auto & [k, v] : stats) line[k] = v;
+    sl.stats << line.dump() << '\n' << std::flush;
+    const nlohmann::json sample_line = {{"step", step + 1}, {"samples", std::move(samples)}};
+    sl.samples << sample_line.dump() << '\n' << std::flush;
+
     sl.recent.push_back(reward);
     const double recent_mean = util::mean_std(sl.recent).mean;
     if (sl.bar) {
@@ -344,11 +380,16 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
     // Ownership and the write lock before anything is read, deleted or written: only
     // an absent or empty directory or this run (--resume / --overwrite) is written,
     // and by one process at a time (the lock is held until we return).
-    const util::FileLock lock =
-        claim_run_dir(params.out_dir, params.resume, params.overwrite, params.run_lock && params.run_lock->held());
-    Run run{params, [&](const std::string & s) {
-                if (log && !params.quiet) log(s);
-            }};
+    auto dp = params.data_parallel ? params.data_parallel : std::make_shared<DataParallel>();
+    if (params.ppo.batch_size % dp->world_size() != 0)
+        throw Error("PPO: the batch size " + std::to_string(params.ppo.batch_size) + " must be a multiple of the " +
+                    std::to_string(dp->world_size()) + " ranks");
+    std::optional<util::FileLock> lock;
+    if (dp->is_main())
+        lock.emplace(claim_run_dir(params.out_dir, params.resume, params.overwrite, params.run_lock && params.run_lock->held()));
+    Run run(params, [&, main = dp->is_main()](const std::string & s) {
+                if (log && !params.quiet && main) log(s);
+            }, dp);
     run.out = params.out_dir;
     run.query_cache.resize(params.train.size());
 
@@ -356,12 +397,15 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
     load_models(run);
     restore_progress(run);
     evaluate_before(run);
+    dp->main_rank_done("evaluated-before");  // the other ranks wait for it, however long it takes
 
     DataOrder order(params.train.size(), run.cfg.seed);
     StepLog sl;
-    sl.stats.open(run.out / "stats.jsonl", std::ios::app);
-    sl.samples.open(run.out / "samples.jsonl", std::ios::app);
-    if (!params.quiet) sl.bar = std::make_unique<util::ProgressBar>("PPO", static_cast<uint64_t>(run.cfg.steps), "steps");
+    if (run.main()) {
+        sl.stats.open(run.out / "stats.jsonl", std::ios::app);
+        sl.samples.open(run.out / "samples.jsonl", std::ios::app);
+    }
+    if (!params.quiet && run.main()) sl.bar = std::make_unique<util::ProgressBar>("PPO", static_cast<uint64_t>(run.cfg.steps), "steps");
     if (sl.bar) sl.bar->update(static_cast<uint64_t>(run.cursor.step));
 
     for (int64_t step = run.cursor.step; step < run.cfg.steps; ++step) {
@@ -371,13 +415,15 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         score(run, batch, s);
         std::optional<Stats> stats = ppo_step(run, batch, s, step);
         if (!stats) break;
-        add_run_stats(*stats, s, seconds_since(t_step));
-        log_step(run, sl, step, *stats, batch, s);
+        auto samples = gather_samples(run, batch, s);
+        add_run_stats(*stats, samples, s, seconds_since(t_step));
+        log_step(run, sl, step, *stats, std::move(samples));
         checkpoint_if_due(run, step);
     }
     if (sl.bar) sl.bar->finish();
     sl.stats.close();
     sl.samples.close();
+    if (!run.main()) return std::move(run.result);  // rank 0 plots, evaluates and exports
 
     const fs::path stats_path = run.out / "stats.jsonl";
     if (params.plots && fs::exists(stats_path) && fs::file_size(stats_path) > 0)

@@ -7,13 +7,14 @@
 //   ragppo-run.json  the marker that says this directory is a run
 //   config.json      the settings of the run (resume reuses them)
 //   stats.jsonl      one line per step, TRL-named statistics (docs/PPO_METRICS.md)
-//   samples.jsonl    per step, each article id, response text and reward
+//   samples.jsonl    per step, each article id, response text and reward (every rank's)
 //   checkpoints/     see ppo_checkpoint.h
 //   training.svg     the curves (reward, KL, KL coefficient, losses, entropy)
 //   eval.json        held-out ROUGE before and after training
 //   model/           the trained policy in the Hugging Face layout
 #pragma once
 
+#include "rl/data_parallel.h"
 #include "rl/ppo_config.h"
 #include "rl/summary_data.h"
 #include "util/file_lock.h"
@@ -52,6 +53,13 @@ struct PpoRunParams {
     // The reward of a response; empty = ROUGE-1 F1 against the reference summary
     // (the reference's reward, as `evaluate`'s rouge computes it).
     std::function<double(const SummaryExample & example, const std::string & response)> reward;
+    // The ranks of a data-parallel run (null: this process alone). Every rank calls
+    // run_ppo with the same parameters; each rolls out and scores its share of every
+    // batch, and the step's gradients are summed over ranks (ppo_trainer.h). Rank 0
+    // alone owns out_dir: it writes stats, samples, plots, checkpoints (with every
+    // rank's RNG state), eval.json and the export, and runs the held-out evaluation.
+    // A resumed run must have the world size it was started with.
+    std::shared_ptr<DataParallel> data_parallel;
 };
 
 struct PpoRunResult {

@@ -10,6 +10,8 @@
 #include "ragppo.h"
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 namespace ragppo::rl {
 
@@ -22,15 +24,76 @@ torch::Tensor cat_rows(const std::vector<torch::Tensor> & parts) {
     return parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
 }
 
+// The rollouts of a PPO batch, as every rank has them after gather_rollouts.
+struct Rollouts {
+    std::vector<std::vector<int32_t>> queries, responses;
+    std::vector<double> scores;
+};
+
+void put(std::string & out, const void * p, size_t n) { out.append(static_cast<const char *>(p), n); }
+template <class T> T take(const std::string & in, size_t & at) {
+    T v;
+    if (at + sizeof(T) > in.size()) throw Error("PPO step: a rank sent a truncated batch");
+    std::memcpy(&v, in.data() + at, sizeof(T));
+    at += sizeof(T);
+    return v;
+}
+
+// Every rank's rollouts, in rank order: the whole batch. The PPO maths between the
+// model passes (rewards, advantages, statistics) then runs on the whole batch on
+// every rank, as in one process.
+Rollouts gather_rollouts(DataParallel & dp, Rollouts local) {
+    if (dp.world_size() == 1) return local;
+    std::string bytes;
+    const auto rows = static_cast<uint64_t>(local.queries.size());
+    put(bytes, &rows, sizeof rows);
+    for (uint64_t i = 0; i < rows; ++i) {
+        for (const auto * seq : {&local.queries[i], &local.responses[i]}) {
+            const auto n = static_cast<uint64_t>(seq->size());
+            put(bytes, &n, sizeof n);
+            put(bytes, seq->data(), n * sizeof(int32_t));
+        }
+        put(bytes, &local.scores[i], sizeof(double));
+    }
+    Rollouts all;
+    for (const auto & part : dp.all_gather_bytes(bytes)) {
+        size_t at = 0;
+        const auto n = take<uint64_t>(part, at);
+        for (uint64_t i = 0; i < n; ++i) {
+            for (auto * seqs : {&all.queries, &all.responses}) {
+                const auto len = take<uint64_t>(part, at);
+                std::vector<int32_t> seq(len);
+                for (auto & t : seq) t = take<int32_t>(part, at);
+                seqs->push_back(std::move(seq));
+            }
+            all.scores.push_back(take<double>(part, at));
+        }
+    }
+    return all;
+}
+
 }  // namespace
 
-PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id)
+PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id,
+                       std::shared_ptr<DataParallel> dp)
     : policy_(std::move(policy)), ref_(std::move(ref)), config_(config), pad_id_(pad_id),
-      kl_(make_kl_controller(config)), shuffle_rng_(make_cpu_generator(config.seed)) {
+      dp_(dp ? std::move(dp) : std::make_shared<DataParallel>()), kl_(make_kl_controller(config)),
+      shuffle_rng_(make_cpu_generator(config.seed)) {
     if (config_.batch_size < 1 || config_.mini_batch_size < 1 || config_.batch_size % config_.mini_batch_size != 0)
         throw Error("PPO: batch size " + std::to_string(config_.batch_size) + " must be a positive multiple of the mini-batch size " +
                     std::to_string(config_.mini_batch_size));
     if (config_.ppo_epochs < 1) throw Error("PPO: ppo_epochs must be at least 1");
+    if (config_.mini_batch_size % dp_->world_size() != 0)
+        throw Error("PPO: the mini-batch size " + std::to_string(config_.mini_batch_size) + " must be a multiple of the " +
+                    std::to_string(dp_->world_size()) + " ranks (each takes an equal share of every mini-batch)");
+    // Every rank starts from rank 0's weights (a value head drawn at random differs otherwise).
+    {
+        torch::NoGradGuard no_grad;
+        std::vector<torch::Tensor> weights;
+        for (auto & t : policy_->parameters()) weights.push_back(t);
+        for (auto & t : ref_->parameters()) weights.push_back(t);
+        dp_->broadcast_(weights, 0);
+    }
     // TRL's default optimiser: Adam over the trainable parameters, default betas and eps.
     optimizer_ = std::make_unique<torch::optim::Adam>(
         policy_->parameters(), torch::optim::AdamOptions(config_.learning_rate).betas({0.9, 0.999}).eps(1e-8));
@@ -39,20 +102,26 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
     util::keep_freed_memory();  // every mini-batch reallocates the same large tensors
 }
 
-Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
-                       const std::vector<std::vector<int32_t>> & responses, const std::vector<double> & scores_in) {
+Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
+                       const std::vector<std::vector<int32_t>> & my_responses, const std::vector<double> & my_scores) {
     const auto t_step = util::Clock::now();
-    const int64_t bs = static_cast<int64_t>(queries.size());
-    if (bs != config_.batch_size)
-        throw Error("PPO step: got " + std::to_string(bs) + " samples, the batch size is " + std::to_string(config_.batch_size));
-    if (static_cast<int64_t>(scores_in.size()) != bs) throw Error("PPO step: one score per response is needed");
+    DataParallel & dp = *dp_;
+    if (static_cast<int64_t>(my_queries.size()) * dp.world_size() != config_.batch_size)
+        throw Error("PPO step: got " + std::to_string(my_queries.size()) + " samples" +
+                    (dp.world_size() > 1 ? " on each of " + std::to_string(dp.world_size()) + " ranks" : std::string()) +
+                    ", the batch size is " + std::to_string(config_.batch_size));
+    if (my_scores.size() != my_queries.size()) throw Error("PPO step: one score per response is needed");
     const auto device = policy_->device();
     const bool full_kl = config_.kl_estimator == KlEstimator::Full;
-    const int64_t mbs = config_.mini_batch_size;
+    const int64_t bs = config_.batch_size, mbs = config_.mini_batch_size;
     Stats timing;
 
-    const auto batch = make_ppo_batch(queries, responses, pad_id_, device);
-    const auto scores = torch::tensor(scores_in, torch::kFloat64).to(torch::kFloat32).to(device);
+    // 0. The whole batch on every rank (one process: what it was given). The model
+    //    passes below each run on this rank's share of the rows; the maths between
+    //    them runs on the whole batch, identically on every rank.
+    const Rollouts all = gather_rollouts(dp, {my_queries, my_responses, my_scores});
+    const auto batch = make_ppo_batch(all.queries, all.responses, pad_id_, device);
+    const auto scores = torch::tensor(all.scores, torch::kFloat64).to(torch::kFloat32).to(device);
     const auto & mask = batch.response_mask;
 
     // 1. Log-probs and values of the rollout under the policy, log-probs under the
@@ -63,12 +132,13 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
         torch::NoGradGuard no_grad;
         AutocastScope precision(device, config_.bf16);
         policy_->eval();
+        const auto mine = dp.my_share(torch::arange(bs, torch::kInt64));
+        const int64_t chunk = mbs / dp.world_size();
         std::vector<torch::Tensor> lp, val, ref_lp, full_lp, full_ref;
-        for (int64_t start = 0; start < bs; start += mbs) {
-            const auto rows = torch::arange(start, std::min(start + mbs, bs), torch::kInt64);
-            const auto chunk = select_rows(batch, rows);
-            auto fwd = forward_responses(*policy_, chunk, full_kl);
-            auto ref_fwd = forward_responses(*ref_, chunk, full_kl);
+        for (int64_t start = 0; start < mine.size(0); start += chunk) {
+            const auto part = select_rows(batch, mine.slice(0, start, start + chunk));
+            auto fwd = forward_responses(*policy_, part, full_kl);
+            auto ref_fwd = forward_responses(*ref_, part, full_kl);
             lp.push_back(fwd.logprobs);
             val.push_back(fwd.values);
             ref_lp.push_back(ref_fwd.logprobs);
@@ -77,11 +147,11 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
                 full_ref.push_back(log_softmax_full(ref_fwd.logits));
             }
         }
-        old_logprobs = cat_rows(lp);
-        values = cat_rows(val);
-        ref_logprobs = cat_rows(ref_lp);
-        kl_logp = full_kl ? cat_rows(full_lp) : old_logprobs;
-        kl_ref_logp = full_kl ? cat_rows(full_ref) : ref_logprobs;
+        old_logprobs = dp.all_gather_rows(cat_rows(lp));
+        values = dp.all_gather_rows(cat_rows(val));
+        ref_logprobs = dp.all_gather_rows(cat_rows(ref_lp));
+        kl_logp = full_kl ? dp.all_gather_rows(cat_rows(full_lp)) : old_logprobs;
+        kl_ref_logp = full_kl ? dp.all_gather_rows(cat_rows(full_ref)) : ref_logprobs;
     }
     timing["time/ppo/forward_pass"] = seconds_since(t0);
 
@@ -99,9 +169,14 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
     const auto adv = compute_advantages(values, rw.rewards, mask, config_);
     timing["time/ppo/compute_advantages"] = seconds_since(t0);
 
-    // 4. ppo_epochs passes over shuffled mini-batches, one Adam step each.
+    // 4. ppo_epochs passes over shuffled mini-batches, one Adam step each. Every rank
+    //    draws the same shuffle and takes its share of each mini-batch: its loss is
+    //    its tokens' part of the mini-batch's masked means, so the gradients summed
+    //    over ranks are those of the whole mini-batch in one process.
     t0 = util::Clock::now();
     const auto opts = loss_options(config_);
+    auto local_opts = opts;
+    local_opts.ratio_threshold = std::numeric_limits<double>::infinity();  // decided on the whole mini-batch below
     std::vector<Stats> minibatch_stats;
     bool early_stop = false;
     first_pass_ = {};
@@ -109,8 +184,9 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
         const auto perm = torch::randperm(bs, shuffle_rng_, torch::kInt64);
         for (int64_t start = 0; start < bs; start += mbs) {
             const auto rows = perm.slice(0, start, start + mbs);
-            const auto rows_dev = rows.to(device);
-            const auto mb = select_rows(batch, rows);
+            const auto my_rows = dp.my_share(rows);
+            const auto rows_dev = rows.to(device), my_rows_dev = my_rows.to(device);
+            const auto mb = select_rows(batch, my_rows);
             policy_->train(config_.dropout_in_ppo);
             const auto fwd = [&] {
                 // Per mini-batch: the region's bf16 weight copies must not outlive the Adam step.
@@ -118,31 +194,51 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
                 return forward_responses(*policy_, mb, true);
             }();
             PpoLossInputs in;
-            in.old_logprobs = old_logprobs.index_select(0, rows_dev);
-            in.values = adv.values.index_select(0, rows_dev);
-            in.logits = fwd.logits;
+            in.old_logprobs = old_logprobs.index_select(0, my_rows_dev);
+            in.values = adv.values.index_select(0, my_rows_dev);
             in.vpreds = fwd.values;
             in.logprobs = fwd.logprobs;
             in.mask = mb.response_mask;
-            in.advantages = adv.advantages.index_select(0, rows_dev);
-            in.returns = adv.returns.index_select(0, rows_dev);
-            auto loss = ppo_loss(in, opts);
+            in.advantages = adv.advantages.index_select(0, my_rows_dev);
+            in.returns = adv.returns.index_select(0, my_rows_dev);
+            auto loss = ppo_loss(in, local_opts);
+
+            // The statistics and the ratio-threshold decision, on the whole mini-batch.
+            PpoLossInputs whole;
+            {
+                torch::NoGradGuard no_grad;
+                whole.old_logprobs = old_logprobs.index_select(0, rows_dev);
+                whole.values = adv.values.index_select(0, rows_dev);
+                whole.vpreds = dp.all_gather_rows(fwd.values.detach());
+                whole.logprobs = dp.all_gather_rows(fwd.logprobs.detach());
+                whole.entropy = dp.all_gather_rows(entropy_from_logits(fwd.logits.detach()));
+                whole.mask = mask.index_select(0, rows_dev);
+                whole.advantages = adv.advantages.index_select(0, rows_dev);
+                whole.returns = adv.returns.index_select(0, rows_dev);
+            }
+            const PpoLoss over_ranks = ppo_loss(whole, opts);
             if (epoch == 0 && start == 0)
-                first_pass_ = {in.old_logprobs, fwd.logprobs.detach(), in.mask, loss.avg_ratio};
-            if (!std::isfinite(loss.stats.at("loss/total")))
-                throw NonFiniteLoss("the PPO loss is " + std::to_string(loss.stats.at("loss/total")) + " (policy " +
-                                    std::to_string(loss.stats.at("loss/policy")) + ", value " +
-                                    std::to_string(loss.stats.at("loss/value")) + ")");
+                first_pass_ = {in.old_logprobs, fwd.logprobs.detach(), in.mask, over_ranks.avg_ratio};
+            if (!std::isfinite(over_ranks.stats.at("loss/total")))
+                throw NonFiniteLoss("the PPO loss is " + std::to_string(over_ranks.stats.at("loss/total")) + " (policy " +
+                                    std::to_string(over_ranks.stats.at("loss/policy")) + ", value " +
+                                    std::to_string(over_ranks.stats.at("loss/value")) + ")");
             // TRL steps Adam even on a skipped (zeroed) loss, so its momentum still
             // moves the weights; by default we leave the step out.
-            if (!loss.skipped || config_.step_optimizer_on_skipped_minibatch) {
+            if (!over_ranks.skipped || config_.step_optimizer_on_skipped_minibatch) {
+                const double share = dp.world_size() == 1 ? 1.0
+                                                          : (in.mask.sum() / whole.mask.sum()).item<double>();
                 optimizer_->zero_grad();
-                loss.total.backward();
+                (over_ranks.skipped ? loss.total * 0.0 : loss.total * share).backward();
+                std::vector<torch::Tensor> grads;
+                for (auto & p : policy_->parameters())
+                    if (p.grad().defined()) grads.push_back(p.mutable_grad());
+                dp.all_reduce_sum_(grads);
                 if (config_.max_grad_norm) torch::nn::utils::clip_grad_norm_(policy_->parameters(), *config_.max_grad_norm);
                 optimizer_->step();
                 optimizer_->zero_grad();
             }
-            minibatch_stats.push_back(std::move(loss.stats));
+            minibatch_stats.push_back(over_ranks.stats);
         }
         // TRL's early stopping is decided per epoch, on the last mini-batch's policy KL.
         if (config_.early_stopping && minibatch_stats.back().at("policy/policykl") > 1.5 * config_.target_kl)
@@ -164,7 +260,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & queries,
     si.kl_coef = kl_coef;
     si.minibatch_stats = minibatch_stats;
     auto stats = step_stats(si);
-    kl_->update(stats.at("objective/kl"), bs);
+    kl_->update(stats.at("objective/kl"), bs);  // TRL with accelerate: batch_size * processes, the whole batch
     stats["ppo/learning_rate"] = config_.learning_rate;
     stats["ppo/early_stopped"] = early_stop ? 1.0 : 0.0;
     timing["time/ppo/calc_stats"] = seconds_since(t0);

@@ -5,6 +5,7 @@
 // the state a checkpoint must hold (ppo_checkpoint.h) besides the data cursor.
 #pragma once
 
+#include "rl/data_parallel.h"
 #include "rl/gpt2_model.h"
 #include "rl/kl_controller.h"
 #include "rl/ppo_config.h"
@@ -27,14 +28,25 @@ class PpoTrainer {
 public:
     // `policy` is trained; `ref` is the frozen reference model (frozen_copy of
     // the initial policy). `pad_id` fills padding inside batches (masked).
-    PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id);
+    // `dp`: the ranks of a data-parallel run (null: this process alone); every
+    // rank constructs its trainer, and rank 0's weights are copied to all.
+    PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id,
+               std::shared_ptr<DataParallel> dp = nullptr);
 
-    // queries/responses: token ids, one pair per rollout (batch_size of them;
-    // responses end with EOS unless cut at max_new_tokens); scores: the reward of
-    // each response. Returns TRL's statistics for the step (ppo_loss.h names) plus
-    // ppo/policy/skipped (the fraction of mini-batches skipped by the ratio
-    // threshold), ppo/learning_rate and time/ppo/* in seconds. Throws
-    // NonFiniteLoss when a loss is NaN or infinite.
+    // queries/responses: token ids, one pair per rollout (batch_size of them, or
+    // batch_size / ranks on each rank of a data-parallel run: the batch is the
+    // ranks' rows in rank order); responses end with EOS unless cut at
+    // max_new_tokens; scores: the reward of each response. Returns TRL's
+    // statistics for the step (ppo_loss.h names) over the whole batch, the same
+    // on every rank, plus ppo/policy/skipped (the fraction of mini-batches
+    // skipped by the ratio threshold), ppo/learning_rate and time/ppo/* in
+    // seconds (this rank's). Throws NonFiniteLoss when a loss is NaN or
+    // infinite (on every rank alike).
+    //
+    // With R ranks, each runs the model passes on its share of the rows and the
+    // gradients are summed over ranks before each Adam step; the shuffle into
+    // mini-batches is drawn alike on every rank, so R ranks with batch B / R each
+    // make the update one process makes with batch B (tests/rl/test_data_parallel.cpp).
     Stats step(const std::vector<std::vector<int32_t>> & queries, const std::vector<std::vector<int32_t>> & responses,
                const std::vector<double> & scores);
 
@@ -44,6 +56,7 @@ public:
     KlController & kl_controller() { return *kl_; }
     torch::Generator & shuffle_rng() { return shuffle_rng_; }
     const PpoConfig & config() const { return config_; }
+    DataParallel & data_parallel() { return *dp_; }
 
     // For tests: the log-probs the first mini-batch forward pass of the last
     // step recomputed, next to the rollout log-probs it compared them with
@@ -58,6 +71,7 @@ private:
     Gpt2Policy policy_, ref_;
     PpoConfig config_;
     int64_t pad_id_;
+    std::shared_ptr<DataParallel> dp_;
     std::unique_ptr<torch::optim::Adam> optimizer_;
     std::unique_ptr<KlController> kl_;
     torch::Generator shuffle_rng_;

@@ -6,6 +6,8 @@
 #include <ATen/Version.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+#include <filesystem>
 #include <sstream>
 
 namespace ragppo {
@@ -27,6 +29,11 @@ std::vector<std::string> libtorch_build_info() {
             }
         }
     }
+    // Which library answers libtorch's BLAS calls: libtorch_cpu's own MKL, unless a
+    // BLAS loaded before it (FAISS's) took the symbol (see CMakeLists.txt, `ragppo`).
+    Dl_info where{};
+    if (void * sgemm = dlsym(RTLD_DEFAULT, "sgemm_"); sgemm && dladdr(sgemm, &where) && where.dli_fname)
+        out.push_back(std::string("BLAS sgemm_ resolves to ") + std::filesystem::path(where.dli_fname).filename().string());
     std::ostringstream threads;
     threads << "intra-op threads " << at::get_num_threads() << ", inter-op threads " << at::get_num_interop_threads();
     out.push_back(threads.str());

@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 using ragppo::test::ragppo_cmd;
 using ragppo::test::run_command;
@@ -32,6 +34,14 @@ std::string small_ppo(const std::string & out, int steps = 2) {
            " --limit 12 --eval-samples 2 --steps " + std::to_string(steps) + " --batch-size 2 --mini-batch-size 1 --ppo-epochs 1"
            " --query-max-tokens 24 -n 6 --save-every 1 -t 1 -o " + shell_quote(out);
 }
+
+// `args` with one of its flags given another value.
+std::string replaced(std::string args, const std::string & was, const std::string & now) {
+    return args.replace(args.find(was), was.size(), now);
+}
+
+// Every mini-batch shared by two ranks.
+std::string two_ranks(const std::string & args) { return replaced(args, "--mini-batch-size 1", "--mini-batch-size 2"); }
 
 size_t lines_in(const fs::path & p) {
     std::ifstream in(p);
@@ -149,4 +159,84 @@ TEST(PpoCli, DefaultHubModelOfflineWithoutCacheIsAOneLineError) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find("gavin124/gpt2-finetuned-cnn-summarization-v2"), std::string::npos) << r.err;
+}
+
+// `--nproc 2`: two ranks on this machine write one run (rank 0's files, every
+// rank's samples); the run resumes with two ranks and refuses one.
+TEST(PpoCli, TwoRanksWriteOneRunThatResumesOnlyWithTwoRanks) {
+    const std::string out = ragppo::test::make_temp_dir("ppo_cli_dp_") + "/run";
+    const std::string two = two_ranks(small_ppo(out, 2)) + " --nproc 2 --no-export";
+    const auto r = run_command(ragppo_cmd(two));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("over 2 ranks"), std::string::npos) << r.err;
+    EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 2u);
+    std::ifstream samples(fs::path(out) / "samples.jsonl");
+    for (std::string line; std::getline(samples, line);)
+        EXPECT_EQ(nlohmann::json::parse(line)["samples"].size(), 2u) << line;  // --batch-size 2: one per rank
+    EXPECT_EQ(nlohmann::json::parse(std::ifstream(fs::path(out) / "config.json"))["world_size"], 2);
+    EXPECT_EQ(r.out.find("done:"), r.out.rfind("done:")) << "only rank 0 reports: " << r.out;
+
+    const auto one = run_command(ragppo_cmd(two_ranks(small_ppo(out, 3)) + " --no-export --resume"));
+    EXPECT_NE(one.exit_code, 0);
+    EXPECT_NE(one.err.find("trained by 2 rank(s), this one has 1; resume with --nproc 2"), std::string::npos) << one.err;
+    EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 2u);  // untouched
+
+    const auto again = run_command(ragppo_cmd(two_ranks(small_ppo(out, 3)) + " --nproc 2 --no-export --resume"));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 3u);
+    EXPECT_NE(run_command(ragppo_cmd("ppo --help")).out.find("--nproc"), std::string::npos);
+
+    // 2 + 1 steps resumed = 3 steps straight: every rank's RNG state was in the checkpoint.
+    const std::string straight = ragppo::test::make_temp_dir("ppo_cli_dp_straight_") + "/run";
+    ASSERT_EQ(run_command(ragppo_cmd(two_ranks(small_ppo(straight, 3)) + " --nproc 2 --no-export")).exit_code, 0);
+    const auto stats_without_times = [](const fs::path & p) {
+        std::vector<nlohmann::json> lines;
+        std::ifstream in(p);
+        for (std::string line; std::getline(in, line);) {
+            auto j = nlohmann::json::parse(line);
+            for (auto it = j.begin(); it != j.end();) it = it.key().rfind("time/", 0) == 0 ? j.erase(it) : std::next(it);
+            lines.push_back(j);
+        }
+        return lines;
+    };
+    EXPECT_EQ(stats_without_times(fs::path(out) / "stats.jsonl"), stats_without_times(fs::path(straight) / "stats.jsonl"));
+    EXPECT_EQ(ragppo::test::read_file(out + "/samples.jsonl"), ragppo::test::read_file(straight + "/samples.jsonl"));
+}
+
+// Two ranks started as torchrun would (RANK, WORLD_SIZE, MASTER_*): rank 1 is
+// killed mid-run; rank 0 stops with one error line instead of waiting.
+TEST(PpoCli, AKilledRankStopsTheOtherWithOneLine) {
+    const std::string dir = ragppo::test::make_temp_dir("ppo_cli_kill_");
+    const std::string out = dir + "/run";
+    const std::string args = replaced(replaced(two_ranks(small_ppo(out, 100000)), "--eval-samples 2", "--eval-samples 0"),
+                                      "--save-every 1", "--save-every 0");
+    const std::string cmd = "env " + ragppo_cmd(args + " --no-export");
+    const std::string script =
+        "export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(ragppo::test::free_loopback_port()) + ";"
+        "start=$(date +%s);"
+        "RANK=0 timeout 120 " + cmd + " >/dev/null 2>" + shell_quote(dir + "/rank0.err") + " & r0=$!;"
+        "RANK=1 " + cmd + " >/dev/null 2>&1 & r1=$!;"
+        "i=0; while [ ! -s " + shell_quote(out + "/stats.jsonl") + " ] && [ $i -lt 1200 ] && kill -0 $r0; do sleep 0.1; i=$((i+1)); done;"
+        "kill -9 $r1; wait $r0; echo \"rank0 $? $(( $(date +%s) - start ))\"";
+    const auto r = run_command(script);
+    int status = -1, seconds = -1;
+    ASSERT_EQ(std::sscanf(r.out.c_str(), "rank0 %d %d", &status, &seconds), 2) << r.out << r.err;
+    EXPECT_NE(status, 0);
+    EXPECT_NE(status, 124) << "rank 0 hung until timeout(1) killed it";
+    std::ifstream err_file(dir + "/rank0.err");
+    std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+    int error_lines = 0;
+    for (size_t at = err.find("error:"); at != std::string::npos; at = err.find("error:", at + 1)) ++error_lines;
+    EXPECT_EQ(error_lines, 1) << err;
+    EXPECT_NE(err.find("rank 0: lost contact with the other ranks"), std::string::npos) << err;
+    EXPECT_GE(lines_in(fs::path(out) / "stats.jsonl"), 1u);
+}
+
+// libtorch's BLAS calls must reach the MKL inside libtorch_cpu, not the OpenBLAS that
+// FAISS brings in: bound to OpenBLAS, its pthreads fight torch's OpenMP threads and a
+// PPO step on 2 threads took 5x as long as on 1 (CMakeLists.txt, target `ragppo`).
+TEST(PpoCli, LibtorchGemmRunsOnLibtorchsOwnBlas) {
+    const auto r = run_command(ragppo_cmd("system-info"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("BLAS sgemm_ resolves to libtorch_cpu.so"), std::string::npos) << r.out;
 }

@@ -17,4 +17,7 @@ CommandResult run_command(const std::string & command_line);
 // Quote one argument for /bin/sh.
 std::string shell_quote(const std::string & s);
 
+// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick).
+int free_loopback_port();
+
 }  // namespace ragppo::test
