@@ -1,14 +1,12 @@
 #include "cli/local_ranks.h"
 
 #include "ragppo.h"
+#include "util/loopback_port.h"
 
-#include <arpa/inet.h>
 #include <csignal>
 #include <fstream>
 #include <iterator>
-#include <netinet/in.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,21 +15,6 @@ extern char ** environ;
 namespace ragppo::cli {
 
 namespace {
-
-// A port nobody listens on now (the kernel's choice), for rank 0's rendezvous store.
-int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw Error("--nproc: cannot open a socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) == 0;
-    ::close(fd);
-    if (!ok) throw Error("--nproc: no free port on 127.0.0.1");
-    return ntohs(addr.sin_port);
-}
 
 // This process's own command line, to start the copies with the same arguments.
 std::vector<std::string> own_arguments() {
@@ -48,7 +31,7 @@ std::vector<std::string> own_arguments() {
 
 }  // namespace
 
-LocalRanks::LocalRanks(int world_size) : world_size_(world_size), port_(free_loopback_port()) {
+LocalRanks::LocalRanks(int world_size) : world_size_(world_size), port_(util::free_loopback_port()) {
     const auto args = own_arguments();
     if (args.empty()) throw Error("--nproc: cannot read this process's arguments");
     const char * const ours[] = {"RANK=", "LOCAL_RANK=", "WORLD_SIZE=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="};

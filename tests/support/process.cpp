@@ -6,10 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdexcept>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,20 +40,6 @@ CommandResult run_command(const std::string & command_line) {
     std::filesystem::remove(out_path);
     std::filesystem::remove(err_path);
     return r;
-}
-
-int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("free_loopback_port: socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) == 0;
-    ::close(fd);
-    if (!ok) throw std::runtime_error("free_loopback_port: no port");
-    return ntohs(addr.sin_port);
 }
 
 }  // namespace ragppo::test

@@ -2,6 +2,8 @@
 // reference-tool tests.
 #pragma once
 
+#include "util/loopback_port.h"
+
 #include <string>
 
 namespace ragppo::test {
@@ -17,7 +19,7 @@ CommandResult run_command(const std::string & command_line);
 // Quote one argument for /bin/sh.
 std::string shell_quote(const std::string & s);
 
-// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick).
-int free_loopback_port();
+// A TCP port on 127.0.0.1 that nothing listens on now (util/loopback_port.h).
+using util::free_loopback_port;
 
 }  // namespace ragppo::test
