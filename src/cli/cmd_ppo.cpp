@@ -25,6 +25,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sched.h>
 #include <thread>
 
 namespace ragppo::cli {
@@ -106,9 +107,13 @@ int local_ranks(int nproc) {
     return std::max(1, nproc);
 }
 
-// The cores of this machine shared among the ranks on it, at least 1 each.
+// The cores this process may run on (its affinity mask, which containers and taskset
+// narrow), shared among the ranks on this machine, at least 1 each.
 int threads_per_rank(int nproc) {
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_ranks(nproc));
+    cpu_set_t cpus;
+    const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                                     : static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, cores / local_ranks(nproc));
 }
 
 // ---------------------------------------------------------------- ppo
@@ -232,10 +237,6 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " must be a multiple of --mini-batch-size " +
                     std::to_string(a.run.ppo.mini_batch_size));
     }
-    if (world > 1 && (a.run.ppo.batch_size % world != 0 || a.run.ppo.mini_batch_size % world != 0))
-        throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " and --mini-batch-size " +
-                    std::to_string(a.run.ppo.mini_batch_size) + " must be multiples of the " + std::to_string(world) +
-                    " ranks (each rank takes an equal share of every mini-batch)");
     set_threads(a.threads > 0 || world == 1 ? a.threads : threads_per_rank(a.nproc));
     auto & cfg = a.run.ppo;
     const auto kl = rl::parse_kl_estimator(a.kl_penalty);
@@ -259,8 +260,12 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         if (saved.contains("ppo")) cfg = rl::ppo_config_from_json(saved.at("ppo"));
         cfg.steps = steps;
     }
+    if (world > 1 && (cfg.batch_size % world != 0 || cfg.mini_batch_size % world != 0))
+        throw Error("--batch-size " + std::to_string(cfg.batch_size) + " and --mini-batch-size " +
+                    std::to_string(cfg.mini_batch_size) + " must be multiples of the " + std::to_string(world) +
+                    " ranks (each rank takes an equal share of every mini-batch)");
     a.run.overwrite = a.overwrite;
-    if (cfg.bf16 && a.run.device == "cpu" && !rl::cpu_has_native_bf16())
+    if (main_rank && cfg.bf16 && a.run.device == "cpu" && !rl::cpu_has_native_bf16())
         std::cerr << "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16, so bfloat16 is converted in "
                      "software and likely slower than fp32\n";
 

@@ -3,7 +3,11 @@
 #include "ragppo.h"
 #include "util/loopback_port.h"
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sys/prctl.h>
@@ -56,7 +60,10 @@ LocalRanks::LocalRanks(int world_size) : world_size_(world_size), port_(util::fr
         envp.push_back(nullptr);
         const pid_t parent = ::getpid();
         const pid_t pid = ::fork();
-        if (pid < 0) throw Error("--nproc: cannot start rank " + r);
+        if (pid < 0) {
+            stop();
+            throw Error("--nproc: cannot start rank " + r);
+        }
         if (pid == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // no orphaned ranks if rank 0 dies
             if (::getppid() != parent) ::_exit(1);
@@ -65,26 +72,50 @@ LocalRanks::LocalRanks(int world_size) : world_size_(world_size), port_(util::fr
         }
         pids_.push_back(pid);
     }
+    watcher_ = std::thread([this] { watch(); });
+}
+
+void LocalRanks::watch() {
+    std::vector<bool> done(pids_.size(), false);
+    for (size_t left = pids_.size(); left > 0;) {
+        for (size_t i = 0; i < pids_.size(); ++i) {
+            if (done[i]) continue;
+            int status = 0;
+            const pid_t got = ::waitpid(pids_[i], &status, WNOHANG);
+            if (got == 0 || (got < 0 && errno == EINTR)) continue;
+            done[i] = true;
+            --left;
+            const bool ok = got == pids_[i] && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+            if (ok || stopping_) continue;
+            // Rank 0 cannot finish without it; the others die with this process.
+            std::fprintf(stderr, "ragppo: error: --nproc: rank %zu %s\n", i + 1,
+                         WIFSIGNALED(status) ? ("was killed by signal " + std::to_string(WTERMSIG(status))).c_str()
+                                             : ("exited with status " + std::to_string(WEXITSTATUS(status))).c_str());
+            std::fflush(stderr);
+            std::_Exit(1);
+        }
+        if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+void LocalRanks::stop() {
+    stopping_ = true;
+    for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
+    if (watcher_.joinable()) {
+        watcher_.join();
+    } else {
+        for (const pid_t pid : pids_)
+            while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+    }
 }
 
 LocalRanks::~LocalRanks() {
-    for (const pid_t pid : pids_) ::kill(pid, SIGTERM);
-    for (const pid_t pid : pids_) ::waitpid(pid, nullptr, 0);
+    if (watcher_.joinable() || !pids_.empty()) stop();
 }
 
 void LocalRanks::wait() {
-    std::string failed;
-    for (size_t i = 0; i < pids_.size(); ++i) {
-        int status = 0;
-        if (::waitpid(pids_[i], &status, 0) < 0) continue;
-        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        if (!ok && failed.empty())
-            failed = "rank " + std::to_string(i + 1) +
-                     (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
-                                          : " exited with status " + std::to_string(WEXITSTATUS(status)));
-    }
+    if (watcher_.joinable()) watcher_.join();  // returns once every copy exited 0
     pids_.clear();
-    if (!failed.empty()) throw Error("--nproc: " + failed);
 }
 
 }  // namespace ragppo::cli

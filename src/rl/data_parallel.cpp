@@ -12,6 +12,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -81,6 +82,9 @@ DataParallel::DataParallel(const DataParallelParams & p) : rank_(p.rank), world_
     if (p.world_size < 1 || p.rank < 0 || p.rank >= p.world_size)
         throw Error("data-parallel run: rank " + std::to_string(p.rank) + " of " + std::to_string(p.world_size));
     if (p.world_size == 1) return;
+    // Gloo writes to its peers' sockets: a peer that died must be an error here, not a
+    // SIGPIPE that ends this process without a word.
+    std::signal(SIGPIPE, SIG_IGN);
     impl_ = std::make_unique<Impl>();
     const bool cuda = torch::Device(p.device).is_cuda();
     if (cuda) impl_->device = torch::Device(p.device);
@@ -103,8 +107,11 @@ DataParallel::DataParallel(const DataParallelParams & p) : rank_(p.rank), world_
         } else {
             auto opts = c10d::ProcessGroupGloo::Options::create();
             opts->timeout = p.timeout;
-            // Loopback or the interface that reaches rank 0's address.
-            opts->devices.push_back(p.master_addr == "127.0.0.1" || p.master_addr == "localhost"
+            // GLOO_SOCKET_IFNAME as torch.distributed reads it; else loopback for a
+            // master on this machine, else the address this host's name resolves to.
+            const char * ifname = std::getenv("GLOO_SOCKET_IFNAME");
+            opts->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+                                    : p.master_addr == "127.0.0.1" || p.master_addr == "localhost"
                                         ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                         : c10d::ProcessGroupGloo::createDefaultDevice());
             impl_->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, p.rank, p.world_size, opts);

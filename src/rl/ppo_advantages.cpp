@@ -16,8 +16,17 @@ Rewards compute_rewards(const torch::Tensor & scores, const torch::Tensor & logp
     if (scores.dim() != 1 || scores.size(0) != mask.size(0)) {
         throw std::invalid_argument("compute_rewards: scores must be [B] with B the mask's rows");
     }
+    return compute_rewards_from_kls(scores, kl_penalty(logprobs, ref_logprobs, estimator), mask, kl_coef, score_index);
+}
+
+Rewards compute_rewards_from_kls(const torch::Tensor & scores, const torch::Tensor & kls, const torch::Tensor & mask,
+                                 double kl_coef, const std::optional<torch::Tensor> & score_index) {
+    if (mask.dim() != 2) throw std::invalid_argument("compute_rewards: the mask must be [B, T]");
+    if (scores.dim() != 1 || scores.size(0) != mask.size(0)) {
+        throw std::invalid_argument("compute_rewards: scores must be [B] with B the mask's rows");
+    }
     Rewards out;
-    out.kls = kl_penalty(logprobs, ref_logprobs, estimator);
+    out.kls = kls;
     if (out.kls.sizes() != mask.sizes()) throw std::invalid_argument("compute_rewards: log-probs and mask differ in shape");
     out.non_score_rewards = -kl_coef * out.kls;
     out.score_index = score_index ? score_index->to(torch::kLong) : last_true_index(mask);

@@ -31,6 +31,12 @@ Rewards compute_rewards(const torch::Tensor & scores, const torch::Tensor & logp
                         const torch::Tensor & mask, double kl_coef, KlEstimator estimator,
                         const std::optional<torch::Tensor> & score_index = std::nullopt);
 
+// The same from per-token KL estimates already computed, [B, T] (the data-parallel
+// step computes KlEstimator::Full's on each rank's rows, so the [B, T, V] log-probs
+// never travel).
+Rewards compute_rewards_from_kls(const torch::Tensor & scores, const torch::Tensor & kls, const torch::Tensor & mask,
+                                 double kl_coef, const std::optional<torch::Tensor> & score_index = std::nullopt);
+
 struct Advantages {
     torch::Tensor values;      // [B, T]: the input values, zeroed outside the mask
     torch::Tensor advantages;  // [B, T]: GAE, whitened over the mask, detached

@@ -72,6 +72,20 @@ Rollouts gather_rollouts(DataParallel & dp, Rollouts local) {
     return all;
 }
 
+// The decisions a mini-batch's statistics drive (stop on a NaN loss, skip by the ratio
+// threshold, early stopping on the policy KL), made alike on every rank: rank 0's.
+void agree_with_rank_0(DataParallel & dp, PpoLoss & loss) {
+    auto & s = loss.stats;
+    std::vector<torch::Tensor> decided{
+        torch::tensor({s.at("loss/total"), loss.skipped ? 1.0 : 0.0, s.at("policy/policykl")}, torch::kFloat64)};
+    dp.broadcast_(decided, 0);
+    const auto d = decided[0];
+    s["loss/total"] = d[0].item<double>();
+    loss.skipped = d[1].item<double>() != 0.0;
+    s["policy/skipped"] = loss.skipped ? 1.0 : 0.0;
+    s["policy/policykl"] = d[2].item<double>();
+}
+
 }  // namespace
 
 PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id,
@@ -127,14 +141,14 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
     // 1. Log-probs and values of the rollout under the policy, log-probs under the
     //    reference model; no gradient, no dropout, in chunks of a mini-batch (TRL's fbs).
     auto t0 = util::Clock::now();
-    torch::Tensor old_logprobs, values, ref_logprobs, kl_logp, kl_ref_logp;
+    torch::Tensor old_logprobs, values, ref_logprobs, full_kls;
     {
         torch::NoGradGuard no_grad;
         AutocastScope precision(device, config_.bf16);
         policy_->eval();
         const auto mine = dp.my_share(torch::arange(bs, torch::kInt64));
         const int64_t chunk = mbs / dp.world_size();
-        std::vector<torch::Tensor> lp, val, ref_lp, full_lp, full_ref;
+        std::vector<torch::Tensor> lp, val, ref_lp, kl_parts;
         for (int64_t start = 0; start < mine.size(0); start += chunk) {
             const auto part = select_rows(batch, mine.slice(0, start, start + chunk));
             auto fwd = forward_responses(*policy_, part, full_kl);
@@ -142,16 +156,15 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             lp.push_back(fwd.logprobs);
             val.push_back(fwd.values);
             ref_lp.push_back(ref_fwd.logprobs);
-            if (full_kl) {
-                full_lp.push_back(log_softmax_full(fwd.logits));
-                full_ref.push_back(log_softmax_full(ref_fwd.logits));
-            }
+            // The full-vocabulary KL per token here, so only [b, R] is gathered.
+            if (full_kl)
+                kl_parts.push_back(kl_penalty(log_softmax_full(fwd.logits), log_softmax_full(ref_fwd.logits),
+                                              KlEstimator::Full));
         }
         old_logprobs = dp.all_gather_rows(cat_rows(lp));
         values = dp.all_gather_rows(cat_rows(val));
         ref_logprobs = dp.all_gather_rows(cat_rows(ref_lp));
-        kl_logp = full_kl ? dp.all_gather_rows(cat_rows(full_lp)) : old_logprobs;
-        kl_ref_logp = full_kl ? dp.all_gather_rows(cat_rows(full_ref)) : ref_logprobs;
+        if (full_kl) full_kls = dp.all_gather_rows(cat_rows(kl_parts));
     }
     timing["time/ppo/forward_pass"] = seconds_since(t0);
 
@@ -161,7 +174,9 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
     std::optional<torch::Tensor> score_index;
     if (config_.score_on_padded_end)
         score_index = torch::full({bs}, mask.size(1) - 1, torch::TensorOptions(torch::kInt64).device(device));
-    const auto rw = compute_rewards(scores, kl_logp, kl_ref_logp, mask, kl_coef, config_.kl_estimator, score_index);
+    const auto rw = full_kl ? compute_rewards_from_kls(scores, full_kls, mask, kl_coef, score_index)
+                            : compute_rewards(scores, old_logprobs, ref_logprobs, mask, kl_coef, config_.kl_estimator,
+                                              score_index);
     timing["time/ppo/compute_rewards"] = seconds_since(t0);
 
     // 3. GAE advantages (whitened) and value targets.
@@ -193,7 +208,9 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
                 AutocastScope precision(device, config_.bf16);
                 return forward_responses(*policy_, mb, true);
             }();
+            const bool alone = dp.world_size() == 1;
             PpoLossInputs in;
+            if (alone) in.logits = fwd.logits;  // the entropy statistic
             in.old_logprobs = old_logprobs.index_select(0, my_rows_dev);
             in.values = adv.values.index_select(0, my_rows_dev);
             in.vpreds = fwd.values;
@@ -201,11 +218,14 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             in.mask = mb.response_mask;
             in.advantages = adv.advantages.index_select(0, my_rows_dev);
             in.returns = adv.returns.index_select(0, my_rows_dev);
-            auto loss = ppo_loss(in, local_opts);
+            auto loss = ppo_loss(in, alone ? opts : local_opts);
 
-            // The statistics and the ratio-threshold decision, on the whole mini-batch.
+            // With several ranks: the statistics and the ratio-threshold decision on the
+            // whole mini-batch, and rank 0's decisions for all (floating-point sums may
+            // differ in their last bits between machines; the ranks must not).
             PpoLossInputs whole;
-            {
+            PpoLoss gathered;
+            if (!alone) {
                 torch::NoGradGuard no_grad;
                 whole.old_logprobs = old_logprobs.index_select(0, rows_dev);
                 whole.values = adv.values.index_select(0, rows_dev);
@@ -215,8 +235,10 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
                 whole.mask = mask.index_select(0, rows_dev);
                 whole.advantages = adv.advantages.index_select(0, rows_dev);
                 whole.returns = adv.returns.index_select(0, rows_dev);
+                gathered = ppo_loss(whole, opts);
+                agree_with_rank_0(dp, gathered);
             }
-            const PpoLoss over_ranks = ppo_loss(whole, opts);
+            const PpoLoss & over_ranks = alone ? loss : gathered;
             if (epoch == 0 && start == 0)
                 first_pass_ = {in.old_logprobs, fwd.logprobs.detach(), in.mask, over_ranks.avg_ratio};
             if (!std::isfinite(over_ranks.stats.at("loss/total")))
@@ -226,8 +248,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             // TRL steps Adam even on a skipped (zeroed) loss, so its momentum still
             // moves the weights; by default we leave the step out.
             if (!over_ranks.skipped || config_.step_optimizer_on_skipped_minibatch) {
-                const double share = dp.world_size() == 1 ? 1.0
-                                                          : (in.mask.sum() / whole.mask.sum()).item<double>();
+                const double share = alone ? 1.0 : (in.mask.sum() / whole.mask.sum()).item<double>();
                 optimizer_->zero_grad();
                 (over_ranks.skipped ? loss.total * 0.0 : loss.total * share).backward();
                 std::vector<torch::Tensor> grads;
@@ -261,6 +282,11 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
     si.minibatch_stats = minibatch_stats;
     auto stats = step_stats(si);
     kl_->update(stats.at("objective/kl"), bs);  // TRL with accelerate: batch_size * processes, the whole batch
+    if (dp.world_size() > 1) {
+        std::vector<torch::Tensor> coef{torch::tensor({kl_->value()}, torch::kFloat64)};
+        dp.broadcast_(coef, 0);  // rank 0's, as for the decisions above
+        kl_->set_value(coef[0].item<double>());
+    }
     stats["ppo/learning_rate"] = config_.learning_rate;
     stats["ppo/early_stopped"] = early_stop ? 1.0 : 0.0;
     timing["time/ppo/calc_stats"] = seconds_since(t0);

@@ -60,7 +60,8 @@ public:
 
     // For tests: the log-probs the first mini-batch forward pass of the last
     // step recomputed, next to the rollout log-probs it compared them with
-    // (both [b, R], rows in mini-batch order) and that mini-batch's mean ratio.
+    // (both [b, R], rows in mini-batch order; this rank's share of them in a
+    // data-parallel run) and that mini-batch's mean ratio (over all its rows).
     struct FirstPass {
         torch::Tensor old_logprobs, new_logprobs, mask;
         double avg_ratio = 0;

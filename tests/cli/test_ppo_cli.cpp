@@ -240,3 +240,24 @@ TEST(PpoCli, LibtorchGemmRunsOnLibtorchsOwnBlas) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("BLAS sgemm_ resolves to libtorch_cpu.so"), std::string::npos) << r.out;
 }
+
+// A rank of `--nproc` that dies before the rendezvous: rank 0 names it and exits at
+// once instead of waiting for it until --dist-timeout.
+TEST(PpoCli, ARankOfNprocThatDiesEarlyIsNamedAndEndsTheRun) {
+    const std::string dir = ragppo::test::make_temp_dir("ppo_cli_early_");
+    const std::string cmd =
+        ragppo_cmd(two_ranks(small_ppo(dir + "/run", 3)) + " --nproc 2 --no-export --dist-timeout 600");
+    const std::string script =
+        "start=$(date +%s); " + cmd + " >/dev/null 2>" + shell_quote(dir + "/err") + " & p=$!;"
+        // rank 1 is rank 0's child: kill it as soon as it exists
+        "c=; i=0; while [ -z \"$c\" ] && [ $i -lt 600 ]; do"
+        "  c=$(awk -v p=$p '$4 == p {print $1}' /proc/[0-9]*/stat 2>/dev/null | head -n1); sleep 0.05; i=$((i+1)); done;"
+        "kill -9 $c; wait $p; echo \"rank0 $? $(( $(date +%s) - start ))\"";
+    const auto r = run_command(script);
+    int status = -1, seconds = -1;
+    ASSERT_EQ(std::sscanf(r.out.c_str(), "rank0 %d %d", &status, &seconds), 2) << r.out << r.err;
+    EXPECT_EQ(status, 1);
+    EXPECT_LT(seconds, 60) << "rank 0 waited for the dead rank";
+    const std::string err = ragppo::test::read_file(dir + "/err");
+    EXPECT_NE(err.find("--nproc: rank 1 was killed by signal 9"), std::string::npos) << err;
+}
