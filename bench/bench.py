@@ -502,6 +502,121 @@ def bench_ranks(args) -> dict:
             "s_per_step": {n: summary([t for run in v for t in run]) for n, v in runs.items()}, "loadavg": load}
 
 
+# --------------------------------------------------------------------------- serve under load
+def wait_healthy(port: int, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
+    import time
+    import urllib.request
+
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"serve: {what} exited with {proc.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"serve: {what} not healthy after {timeout:.0f} s")
+
+
+def bench_serve(args) -> dict:
+    """`ragppo serve` and llama.cpp's llama-server under the same streaming load, one after the other."""
+    import glob
+    import socket
+
+    sys.path.insert(0, str(HERE))
+    from serve_load import run_load
+
+    work = Path(args.out) / "serve-work"
+    work.mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ.get("RAGPPO_HOME", Path.home() / ".cache" / "ragppo"))
+    ggufs = sorted(glob.glob(str(home / "hub" / "**" / "SmolLM2-135M-Instruct*.gguf"), recursive=True))
+    if not ggufs:
+        raise SystemExit(f"serve: the embedded LLM's GGUF is not under {home / 'hub'} (run scripts/setup.sh)")
+    gguf = ggufs[0]
+    ragppo = str(Path(args.bin) / "ragppo")
+    idx = work / "index"  # ragppo serve needs one; the vanilla answers measured here do not read it
+    if not (idx / "manifest.json").exists():
+        subprocess.run([ragppo, "index", "-d", args.recipes_json, "--limit", "50", "-o", str(idx), "--offline"],
+                       check=True, env=offline_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recipes = json.loads(Path(args.recipes_json).read_text(encoding="utf-8"))
+    rows = recipes if isinstance(recipes, list) else next(iter(recipes.values()))
+    questions = [f"How do I make {r.get('name') or r.get('title')}?" for r in rows if (r.get("name") or r.get("title"))]
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    P, T = args.serve_parallel, args.threads
+    contenders = {
+        "ragppo": (lambda port: [ragppo, "serve", "-i", str(idx), "--port", str(port), "--parallel", str(P),
+                                 "-t", str(T), "--queue-size", str(args.serve_queue)], "ragppo-vanilla"),
+        "llama-server": (lambda port: [str(Path(args.bin) / "llama-server"), "-m", gguf, "--port", str(port),
+                                       "-np", str(P), "-t", str(T), "-c", str(1024 * P), "--no-webui"], "smollm2"),
+    }
+    res = {"gguf": Path(gguf).name, "parallel": P, "threads": T, "clients": args.serve_clients,
+           "seconds": args.serve_seconds, "max_tokens": args.serve_max_tokens, "queue": args.serve_queue,
+           "load": {"before": loadavg()}, "runs": {}}
+    for name, (argv, model) in contenders.items():
+        port = free_port()
+        proc = subprocess.Popen(argv(port), env=offline_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(port, proc, name)
+            r = run_load(f"http://127.0.0.1:{port}", model, questions, args.serve_clients, args.serve_seconds,
+                         args.serve_max_tokens)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        res["runs"][name] = r
+        log(f"serve {name}: {r['tokens_per_s']:.1f} tokens/s, {r['ok']} ok, {r['status_503']} x 503, "
+            f"{r['errors']} errors, TTFT p50 {r['ttft_p50']} p99 {r['ttft_p99']}")
+    res["load"]["after"] = loadavg()
+    return res
+
+
+def doc_serve(sv: dict | None) -> list[str]:
+    if not sv:
+        return []
+    ours, ref = sv["runs"]["ragppo"], sv["runs"]["llama-server"]
+
+    def s(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    L = ["## Serving under load (`ragppo serve` vs `llama-server`)", "",
+         f"`bench/serve_load.py`: {sv['clients']} concurrent clients on loopback for {sv['seconds']:.0f} s, each asking "
+         f"recipe questions one after another (\"How do I make <recipe>?\", the names of `recipes.json`), streaming, "
+         f"greedy, at most {sv['max_tokens']} new tokens. Same GGUF ({sv['gguf']}), {sv['threads']} threads, "
+         f"{sv['parallel']} parallel slots on both; ragppo answers as `ragppo-vanilla` (no retrieval, so the work is the "
+         f"LLM's alone) with its bounded queue of {sv['queue']} (more gets 503 + Retry-After; a client then waits "
+         "0.2 s), llama-server (built from the same pinned llama.cpp, `-c` = 1024 per slot) queues without bound. "
+         "Tokens = streamed content chunks of the requests that finished inside the window; TTFT = time to the first "
+         "content chunk; seconds.", "",
+         "| server | tokens/s | TTFT p50 | TTFT p99 | latency p50 | latency p99 | answered | 503 | other errors |",
+         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in (("ragppo serve", ours), ("llama-server", ref)):
+        L.append(f"| {name} | {r['tokens_per_s']:.1f} | {s(r['ttft_p50'])} | {s(r['ttft_p99'])} | "
+                 f"{s(r['latency_p50'])} | {s(r['latency_p99'])} | {r['ok']} | {r['status_503']} | {r['errors']} |")
+    ratio = ours["tokens_per_s"] / ref["tokens_per_s"] if ref["tokens_per_s"] else float("nan")
+    L += ["", f"- tokens/s, ragppo / llama-server: {verdict(ratio, 1.0)}"]
+    if ours["ttft_p99"] is not None and ref["ttft_p99"] is not None:
+        met = "met" if ours["ttft_p99"] <= ref["ttft_p99"] else "not met"
+        L.append(f"- p99 time to first token: ragppo {ours['ttft_p99']:.2f} s, llama-server {ref['ttft_p99']:.2f} s "
+                 f"(goal: ragppo's <= llama-server's: {met}; ragppo's excludes the requests it turned away with 503)")
+    for name, r in (("ragppo", ours), ("llama-server", ref)):
+        if r["error_samples"]:
+            L.append(f"- {name} errors (first kinds): {'; '.join(r['error_samples'])}")
+    L += ["- ragppo's `--parallel N` is N llama.cpp contexts, each with its own copy of the model and one thread pool "
+          "(not yet continuous batching in one context, as llama-server's slots are): issue 10.",
+          f"- Load average: {sv['load']['before']} -> {sv['load']['after']}", ""]
+    return L
+
+
 def doc_ranks(rk: dict | None) -> list[str]:
     if not rk:
         return []
@@ -523,7 +638,7 @@ def doc_ranks(rk: dict | None) -> list[str]:
           "model passes of each rank run on its share of the batch in parallel.",
           f"- Load average during the rounds: {rk['loadavg']['before']} -> {rk['loadavg']['after']}", ""]
     return L
-SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks"]
+SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks", "serve"]
 PPO_GOAL = 3.0
 
 
@@ -713,7 +828,8 @@ def doc_ppo(ppo: dict | None) -> list[str]:
 
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
-              idx: dict | None = None, ppo: dict | None = None, ranks: dict | None = None) -> str:
+              idx: dict | None = None, ppo: dict | None = None, ranks: dict | None = None,
+              serve: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -853,16 +969,17 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
     L += doc_index(idx)
     L += doc_ppo(ppo)
     L += doc_ranks(ranks)
+    L += doc_serve(serve)
 
     L += ["## Reproduce", "",
           "```sh",
           "scripts/setup.sh                   # once: packages, models, build",
           "bench/run.sh                       # every section; or: bench/run.sh [BUILD_DIR] [SECTION...]",
-          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo, ranks)",
+          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo, ranks, serve)",
           "```", "",
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
           "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
-          "`ragppo-bench-build`, `ragppo-bench-index`, `ragppo-bench-ppo` and `llama-bench`, runs `bench/bench.py` and rewrites this "
+          "`ragppo-bench-build`, `ragppo-bench-index`, `ragppo-bench-ppo`, `llama-bench` and `llama-server`, runs `bench/bench.py` and rewrites this "
           "file; sections not run are kept from the last run's JSON. "
           "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
           "`BENCH_ONLY` (sections, as the arguments), `BENCH_LI_LIMIT` (recipes for the LlamaIndex section; "
@@ -870,7 +987,9 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
           "`--hnsw-n 20000` for a quick run), `BENCH_PPO_ARGS` (options for the ppo section: `--ppo-rounds N` "
           "(default 2), `--ppo-device cuda`, `--ppo-threads N` (default 2), `--ppo-layers N`, `--ppo-query-tokens N`, "
           "`--ppo-new-tokens N`, `--ppo-no-trl-batched`; for the ranks section: `--ranks 1 2`, `--ranks-steps N`, "
-          "`--ranks-query-tokens N`, `--ranks-new-tokens N`), `BENCH_DOC` (the report to write; default this file), "
+          "`--ranks-query-tokens N`, `--ranks-new-tokens N`), "
+          "`BENCH_SERVE_ARGS` (options for the serve section: `--serve-clients N` (default 100), `--serve-seconds S` (60), `--serve-max-tokens N` (64), `--serve-parallel N` (4), `--serve-queue N` (16)), "
+          "`BENCH_DOC` (the report to write; default this file), "
           "`BENCH_NICE` (default -15 "
           "as root: the measurements run in a scheduler autogroup of their own at that nice value, so that "
           "builds and tests of other sessions on a shared machine take less CPU from them; 0 = off).", ""]
@@ -916,6 +1035,11 @@ def main() -> int:
     ap.add_argument("--ranks-steps", type=int, default=3, help="ranks: PPO steps per run")
     ap.add_argument("--ranks-query-tokens", type=int, default=128, help="ranks: query length")
     ap.add_argument("--ranks-new-tokens", type=int, default=32, help="ranks: response length")
+    ap.add_argument("--serve-clients", type=int, default=100, help="serve: concurrent clients")
+    ap.add_argument("--serve-seconds", type=float, default=60, help="serve: seconds of load per server")
+    ap.add_argument("--serve-max-tokens", type=int, default=64, help="serve: new tokens per answer at most")
+    ap.add_argument("--serve-parallel", type=int, default=4, help="serve: parallel slots on both servers")
+    ap.add_argument("--serve-queue", type=int, default=16, help="serve: ragppo serve's --queue-size")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 
@@ -956,9 +1080,11 @@ def main() -> int:
                "llamaindex": lambda: bench_llamaindex(args),
                "index": lambda: bench_index(args),
                "ppo": lambda: bench_ppo(args),
-               "ranks": lambda: bench_ranks(args)}
-    if "llamaindex" in (args.only or SECTIONS) and not args.recipes_json:
-        raise SystemExit("the llamaindex section needs --recipes-json")
+               "ranks": lambda: bench_ranks(args),
+               "serve": lambda: bench_serve(args)}
+    for section in ("llamaindex", "serve"):
+        if section in (args.only or SECTIONS) and not args.recipes_json:
+            raise SystemExit(f"the {section} section needs --recipes-json")
     for section in ("ppo", "ranks"):
         if section in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
             raise SystemExit(f"the {section} section needs --cnn-dailymail and --gpt2-tokenizer")
@@ -972,7 +1098,8 @@ def main() -> int:
             results[name] = previous(f"{name}.json")
     emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"], results["ranks"])
+    doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"], results["ranks"],
+                    results["serve"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

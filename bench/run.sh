@@ -8,7 +8,8 @@
 # Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
 # build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M), ppo (one
 # PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores), ranks
-# (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md).
+# (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md), serve (`ragppo serve`
+# vs llama.cpp's llama-server under 100 streaming clients for 60 s; BENCH_SERVE_ARGS).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
 # arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_PPO_ARGS (options of bench.py's
@@ -31,7 +32,7 @@ SECTIONS=(${BENCH_ONLY:-})
 BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
 for arg in "$@"; do
   case "$arg" in
-    embed|generate|llamaindex|index|ppo|ranks) SECTIONS+=("$arg") ;;
+    embed|generate|llamaindex|index|ppo|ranks|serve) SECTIONS+=("$arg") ;;
     *) BUILD_DIR="$arg" ;;
   esac
 done
@@ -59,7 +60,7 @@ say "building the benchmark programs in $BUILD_DIR"
 export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
 cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed ragppo-bench-generate \
-  ragppo-bench-build ragppo-bench-index ragppo-bench-ppo llama-bench
+  ragppo-bench-build ragppo-bench-index ragppo-bench-ppo llama-bench llama-server
 
 # The ppo section's tokenizer: GPT-2's vocab.json + merges.txt, written by a fixture module.
 GPT2_TOKENIZER="$BUILD_DIR/fixtures/gpt2/checkpoint"
@@ -85,6 +86,6 @@ exec "$VENV/bin/python" "$ROOT/bench/bench.py" \
   --recipes-json "$ROOT/../shared/data/recipes/recipes.json" --li-limit "${BENCH_LI_LIMIT:-0}" \
   --index-args="${BENCH_INDEX_ARGS:-}" \
   --cnn-dailymail "$ROOT/../shared/data/cnn_dailymail/cnn_dailymail_validation.csv" --gpt2-tokenizer "$GPT2_TOKENIZER" \
-  ${BENCH_PPO_ARGS:-} \
+  ${BENCH_PPO_ARGS:-} ${BENCH_SERVE_ARGS:-} \
   --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" \
   --threads "${BENCH_THREADS:-$(nproc)}" --rounds "${BENCH_ROUNDS:-3}" "${only[@]}"
