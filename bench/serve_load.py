@@ -65,8 +65,10 @@ def run_load(url: str, model: str, questions: list[str], clients: int, seconds: 
         while time.perf_counter() < deadline:
             q = questions[k % len(questions)]
             k += clients
+            # Greedy with no repetition penalty on both sides (ragppo's preset for its
+            # embedded LLM adds 1.1), so both decode the same way.
             body = json.dumps({"model": model, "stream": True, "max_tokens": max_tokens, "temperature": 0,
-                               "messages": [{"role": "user", "content": q}]}).encode()
+                               "repeat_penalty": 1.0, "messages": [{"role": "user", "content": q}]}).encode()
             rec = _one_request(u.hostname, u.port, body, headers, timeout=seconds + 120)
             rec["end"] = time.perf_counter()
             with lock:

@@ -24,16 +24,19 @@ bool is_loopback_host(const std::string & host) {
 
 namespace {
 
-// Each slot gets an even share of the cores unless -t says otherwise: N contexts on
-// all cores each would only fight over them.
+// -t (else every core) is the whole server's: each slot gets an even share of it, at
+// least one thread. N contexts with all the threads each only fight over the cores
+// (-t 2 --parallel 4 used to run 8 busy-waiting threads on 2 cores).
+int threads_per_slot(const ServeConfig & c) {
+    int threads = c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads;
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, threads / c.parallel);
+}
+
 std::vector<GeneratorPtr> load_slots(const ServeConfig & c) {
     GeneratorParams gp = c.engine.llm;
     gp.hub = c.engine.hub;
-    if (gp.n_threads == 0) gp.n_threads = c.engine.n_threads;
-    if (gp.n_threads == 0) {
-        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-        gp.n_threads = std::max(1, cores / c.parallel);
-    }
+    gp.n_threads = threads_per_slot(c);
     std::vector<GeneratorPtr> slots;
     for (int i = 0; i < c.parallel; ++i) slots.push_back(generator_load(gp));
     return slots;
@@ -95,8 +98,9 @@ void run_server(const ServeConfig & config) {
         throw Error("cannot listen on " + config.host + ":" + std::to_string(port) + " (in use, or not this machine's address)");
     }
 
-    std::fprintf(stderr, "ragppo serve: listening on http://%s:%d (%d slot(s), queue %d, n_ctx %d, index %zu nodes%s)\n",
-                 config.host.c_str(), port, config.parallel, config.queue_size, st.n_ctx, st.retrieval->manifest().n_nodes,
+    std::fprintf(stderr,
+                 "ragppo serve: listening on http://%s:%d (%d slot(s) of %d thread(s), queue %d, n_ctx %d, index %zu nodes%s)\n",
+                 config.host.c_str(), port, config.parallel, threads_per_slot(config), config.queue_size, st.n_ctx, st.retrieval->manifest().n_nodes,
                  config.api_key.empty() ? "" : ", API key required");
     std::fflush(stderr);
     listening = &svr;

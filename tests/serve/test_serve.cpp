@@ -62,6 +62,14 @@ TEST(ServeStartup, ANonLoopbackHostWithoutAKeyIsRefusedInOneLine) {
               std::string::npos);
 }
 
+// -t is the server's: the slots share it (each its own context and threads), at least one each.
+TEST_F(ServeTest, SlotsShareTheThreadsOfDashT) {
+    ServeProcess two("-t 2 -k 1 --parallel 2 -i " + ragppo::test::shell_quote(index_dir()));
+    EXPECT_NE(two.log().find("(2 slot(s) of 1 thread(s),"), std::string::npos) << two.log();
+    ServeProcess one("-t 2 -k 1 -i " + ragppo::test::shell_quote(index_dir()));
+    EXPECT_NE(one.log().find("(1 slot(s) of 2 thread(s),"), std::string::npos) << one.log();
+}
+
 TEST_F(ServeTest, EveryRouteAnswersInItsSchema) {
     ServeProcess s("-t 2 -k 1 -i " + ragppo::test::shell_quote(index_dir()));
     auto c = client(s);
