@@ -2,11 +2,10 @@
 // zip archive (data.pkl + one record per storage) which libtorch's unpickler,
 // torch::pickle_load, reads; the older raw-pickle format it cannot, and we say so.
 #include "rl/checkpoint_tensors.h"
+#include "rl/torch_bin_checks.h"
 
 #include "ragppo.h"
 
-#include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -15,125 +14,6 @@ namespace ragppo::rl {
 namespace {
 
 std::string first_line(const std::string & s) { return s.substr(0, s.find('\n')); }
-
-// The n-byte little-endian unsigned integer at p[at] (zip and pickle fields).
-uint64_t le(const char * p, uint64_t at, int n) {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[at + static_cast<uint64_t>(i)]);
-    return v;
-}
-uint64_t le(const std::vector<char> & b, uint64_t at, int n) { return le(b.data(), at, n); }
-
-struct Span {
-    uint64_t offset = 0, size = 0;
-    bool found = false;
-};
-
-// libtorch's zip reader (miniz over torch::jit::VectorReader) reads past the end of
-// the buffer when a record claims more bytes than the file has (torch 2.13: a
-// heap-buffer-overflow found by fuzz_torch_bin), so the directory is checked here
-// first: the end-of-central-directory record (zip64 too), and every entry's local
-// header and data inside the file. Throws ragppo::Error naming what is out of place.
-// Returns where data.pkl's bytes are (stored entries only: torch.save compresses nothing).
-Span check_zip_bounds(const std::vector<char> & b, const std::string & where) {
-    Span pkl;
-    const uint64_t size = b.size();
-    auto bad = [&](const std::string & what) { throw Error(where + ": corrupt zip archive (" + what + ")"); };
-    if (size < 22) bad("too short");
-    size_t eocd = std::string::npos;
-    for (size_t i = size - 22 + 1; i-- > 0 && size - i <= 22 + 65535;) {
-        if (le(b, i, 4) == 0x06054b50) {
-            eocd = i;
-            break;
-        }
-    }
-    if (eocd == std::string::npos) bad("no end-of-central-directory record");
-    uint64_t entries = le(b, eocd + 10, 2), cd_size = le(b, eocd + 12, 4), cd_offset = le(b, eocd + 16, 4);
-    uint64_t cd_end_limit = eocd;
-    if (entries == 0xFFFF || cd_size == 0xFFFFFFFF || cd_offset == 0xFFFFFFFF) {
-        // zip64: a locator just before the record points at the zip64 end record.
-        if (eocd < 20 || le(b, eocd - 20, 4) != 0x07064b50) bad("zip64 locator missing");
-        const uint64_t z = le(b, eocd - 20 + 8, 8);
-        if (z > size || size - z < 56 || le(b, z, 4) != 0x06064b50) bad("zip64 end record out of the file");
-        entries = le(b, z + 32, 8);
-        cd_size = le(b, z + 40, 8);
-        cd_offset = le(b, z + 48, 8);
-        cd_end_limit = z;
-    }
-    if (cd_offset > cd_end_limit || cd_size > cd_end_limit - cd_offset) bad("central directory out of the file");
-    uint64_t at = cd_offset;
-    const uint64_t cd_end = cd_offset + cd_size;
-    for (uint64_t e = 0; e < entries; ++e) {
-        if (cd_end - at < 46 || le(b, at, 4) != 0x02014b50) bad("central directory entry " + std::to_string(e));
-        uint64_t comp = le(b, at + 20, 4), uncomp = le(b, at + 24, 4), local = le(b, at + 42, 4);
-        const uint64_t name_len = le(b, at + 28, 2), extra_len = le(b, at + 30, 2), comment_len = le(b, at + 32, 2);
-        if (cd_end - at - 46 < name_len + extra_len + comment_len) bad("central directory entry " + std::to_string(e));
-        // zip64 extra field: the 64-bit values of the fields that read 0xFFFFFFFF, in order.
-        for (uint64_t x = at + 46 + name_len, x_end = x + extra_len; x_end - x >= 4;) {
-            const uint64_t id = le(b, x, 2), len = le(b, x + 2, 2);
-            if (x_end - x - 4 < len) bad("extra field of entry " + std::to_string(e));
-            if (id == 0x0001) {
-                uint64_t f = x + 4;
-                for (uint64_t * field : {&uncomp, &comp, &local}) {
-                    if (*field != 0xFFFFFFFF) continue;
-                    if (f + 8 > x + 4 + len) bad("zip64 field of entry " + std::to_string(e));
-                    *field = le(b, f, 8);
-                    f += 8;
-                }
-            }
-            x += 4 + len;
-        }
-        if (local > cd_offset || cd_offset - local < 30 || le(b, local, 4) != 0x04034b50)
-            bad("local header of entry " + std::to_string(e));
-        const uint64_t data = local + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
-        if (data > cd_offset || comp > cd_offset - data) bad("data of entry " + std::to_string(e) + " past its end");
-        const std::string name(b.data() + at + 46, name_len);
-        if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0 && le(b, at + 10, 2) == 0 && comp == uncomp)
-            pkl = {data, comp, true};
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    return pkl;
-}
-
-// libtorch's unpickler grows its memo to any index a PUT names (torch 2.13: a 4-byte
-// LONG_BINPUT of 1.6e9 asked for 25 GB; found by fuzz_torch_bin) and trusts length
-// prefixes. A pickle writes memo entries in order, so an index past the number of
-// opcodes read so far, or a length past the end, is a corrupt file. The walk stops
-// at the first opcode it does not know; libtorch stops there too, with an error.
-void check_pickle(const char * p, uint64_t n, const std::string & where) {
-    auto bad = [&](const std::string & what) { throw Error(where + ": corrupt data.pkl (" + what + ")"); };
-    uint64_t at = 0, ops = 0;
-    while (at < n) {
-        const unsigned char op = static_cast<unsigned char>(p[at++]);
-        ++ops;
-        auto need = [&](uint64_t k) { if (n - at < k) bad("opcode past the end"); };
-        auto arg = [&](int bytes) { need(static_cast<uint64_t>(bytes)); const uint64_t v = le(p, at, bytes); at += static_cast<uint64_t>(bytes); return v; };
-        auto memo = [&](uint64_t index) { if (index > ops) bad("memo index " + std::to_string(index)); };
-        auto line = [&] { while (at < n && p[at] != '\n') ++at; if (at == n) bad("unterminated line"); ++at; };
-        switch (op) {
-            case '.': return;  // STOP
-            case 0x80: case 'K': case 0x82: arg(1); break;
-            case 'q': memo(arg(1)); break;
-            case 'r': memo(arg(4)); break;
-            case 'h': memo(arg(1)); break;
-            case 'j': memo(arg(4)); break;
-            case 'M': case 0x83: arg(2); break;
-            case 'J': case 0x84: arg(4); break;
-            case 'G': case 0x95: arg(8); break;
-            case 'X': case 'B': case 'T': case 0x8b: { const uint64_t k = arg(4); need(k); at += k; break; }
-            case 0x8c: case 'C': case 'U': case 0x8a: { const uint64_t k = arg(1); need(k); at += k; break; }
-            case 0x8d: case 0x8e: case 0x96: { const uint64_t k = arg(8); need(k); at += k; break; }
-            case 'c': case 'i': line(); line(); break;
-            case 'I': case 'L': case 'S': case 'V': case 'F': case 'P': line(); break;
-            case 'p': case 'g': { const uint64_t s0 = at; line(); memo(std::strtoull(std::string(p + s0, at - s0).c_str(), nullptr, 10)); break; }
-            case '}': case ']': case ')': case '(': case 0x93: case 'R': case 'b': case 't': case 0x85: case 0x86:
-            case 0x87: case 'u': case 's': case 'e': case 'a': case 0x88: case 0x89: case 'N': case 'Q': case 0x81:
-            case 'd': case 'l': case 0x94: case 0x8f: case 0x90: case 0x91: case 0x92: case '0': case '1': case '2':
-            case 'o': case 0x97: case 0x98: break;
-            default: return;  // unknown: libtorch refuses it before reading further
-        }
-    }
-}
 
 }  // namespace
 
@@ -147,7 +27,7 @@ TensorMap read_torch_bin(const std::filesystem::path & path) {
         throw Error(where + ": not a zip-format torch.save checkpoint (legacy pickle files are not "
                             "supported; re-save it with safetensors)");
 
-    const Span pkl = check_zip_bounds(bytes, where);
+    const ZipSpan pkl = check_torch_zip(bytes, where);
     if (pkl.found) check_pickle(bytes.data() + pkl.offset, pkl.size, where);
 
     torch::IValue state;
