@@ -275,11 +275,8 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
     if (const auto available = host_memory_for(a.run.device)) {
         // Per rank: its share of each batch, and of this machine's memory with the other local ranks.
-        rl::PpoConfig per_rank = cfg;
-        per_rank.batch_size /= world;
-        per_rank.mini_batch_size /= world;
         const int local = world == 1 ? 1 : local_ranks(a.nproc);
-        rl::check_ppo_memory(model_config, per_rank, *available / static_cast<uint64_t>(local));
+        rl::check_ppo_memory(model_config, cfg, *available / static_cast<uint64_t>(local), world);
     }
     (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
     rl::HeldOutSplit split = rl::hold_out_last(load_examples(a.data, main_rank), a.eval_samples);

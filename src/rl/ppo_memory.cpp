@@ -66,22 +66,28 @@ double estimate_summarize_memory(const Gpt2Config & m, int64_t batch, int64_t qu
     return gpt2_parameter_count(m) * kFloat + rollout_bytes(m, static_cast<double>(batch), Q, Q + static_cast<double>(new_tokens));
 }
 
-void check_ppo_memory(const Gpt2Config & m, const PpoConfig & ppo, uint64_t available_bytes) {
-    const double need = estimate_ppo_memory(m, ppo).peak(), have = static_cast<double>(available_bytes);
+void check_ppo_memory(const Gpt2Config & m, const PpoConfig & ppo, uint64_t available_bytes, int ranks) {
+    // Each rank holds the whole model and its share of every batch and mini-batch.
+    ranks = std::max(1, ranks);
+    PpoConfig share = ppo;
+    share.batch_size = std::max<int64_t>(1, ppo.batch_size / ranks);
+    share.mini_batch_size = std::max<int64_t>(1, ppo.mini_batch_size / ranks);
+    const double need = estimate_ppo_memory(m, share).peak(), have = static_cast<double>(available_bytes);
     if (need <= have) return;
-    const int64_t fits = largest_fitting(ppo.batch_size, [&](int64_t b) {
-        PpoConfig smaller = ppo;
+    const int64_t fits = largest_fitting(share.batch_size, [&](int64_t b) {
+        PpoConfig smaller = share;
         smaller.batch_size = b;
-        smaller.mini_batch_size = std::min(ppo.mini_batch_size, b);
+        smaller.mini_batch_size = std::min(share.mini_batch_size, b);
         return estimate_ppo_memory(m, smaller).peak() <= have;
     });
-    const std::string advice = fits > 0 ? "use a smaller --batch-size / --mini-batch-size (about " + std::to_string(fits) +
-                                              " rollouts per batch would fit)"
+    const std::string per_rank = ranks > 1 ? " on each of " + std::to_string(ranks) + " ranks" : "";
+    const std::string advice = fits > 0 ? "use a smaller --batch-size / --mini-batch-size (about " + std::to_string(fits * ranks) +
+                                              " rollouts per batch would fit" + (ranks > 1 ? ", " + std::to_string(fits) + " per rank" : "") + ")"
                                         : "even one rollout per batch does not fit: a smaller model, --query-max-tokens or -n";
     throw Error("a PPO step with --batch-size " + std::to_string(ppo.batch_size) + " --mini-batch-size " +
-                std::to_string(ppo.mini_batch_size) + " needs about " + util::format_bytes(need) + " of memory (estimate; " +
-                shape(m, ppo.query_max_tokens + ppo.max_new_tokens) + "), only " + util::format_bytes(have) +
-                " is available: " + advice);
+                std::to_string(ppo.mini_batch_size) + " needs about " + util::format_bytes(need) + " of memory" + per_rank +
+                " (estimate; " + shape(m, ppo.query_max_tokens + ppo.max_new_tokens) + "), only " + util::format_bytes(have) +
+                " is available" + (ranks > 1 ? " to each" : "") + ": " + advice);
 }
 
 void check_summarize_memory(const Gpt2Config & m, int64_t batch, int64_t query_tokens, int64_t new_tokens,

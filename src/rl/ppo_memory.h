@@ -43,8 +43,10 @@ double estimate_summarize_memory(const Gpt2Config & model, int64_t batch, int64_
 // Throws ragppo::Error, one line, when the step's estimate exceeds `available_bytes`:
 // the estimate, what is available, and the largest batch (mini-batch no larger) that
 // would fit. `available_bytes` is passed in (util/available_memory.h in the CLI), so
-// tests never depend on the machine's free memory.
-void check_ppo_memory(const Gpt2Config & model, const PpoConfig & ppo, uint64_t available_bytes);
+// tests never depend on the machine's free memory. With `ranks` > 1 (data parallel)
+// the estimate is one rank's (its share of each batch) against the memory one rank
+// has, and the advice is for the whole batch.
+void check_ppo_memory(const Gpt2Config & model, const PpoConfig & ppo, uint64_t available_bytes, int ranks = 1);
 void check_summarize_memory(const Gpt2Config & model, int64_t batch, int64_t query_tokens, int64_t new_tokens,
                             uint64_t available_bytes);
 

@@ -83,6 +83,25 @@ TEST(PpoMemory, AHugeBatchIsRefusedAgainstTheAvailableMemoryGiven) {
     EXPECT_NE(eval.find("use --batch-size "), std::string::npos) << eval;
 }
 
+// With ranks, each holds the model and its share of the batch: what is checked is one
+// rank against the memory it has, and the advice is for the whole batch.
+TEST(PpoMemory, RanksAreCheckedByTheirShareAndAdvisedForTheWholeBatch) {
+    const rl::Gpt2Config gpt2;
+    const uint64_t available = 16 * kGiB;
+    const std::string one = test::error_of([&] { rl::check_ppo_memory(gpt2, batch(1024, 1024), available); });
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(one, m, std::regex("about (\\d+) rollouts per batch would fit"))) << one;
+    const int64_t fits_alone = std::stoll(m[1]);
+    // Twice the batch that fits one process fits 2 ranks (each its half) ...
+    EXPECT_NO_THROW(rl::check_ppo_memory(gpt2, batch(2 * fits_alone, 2 * fits_alone), available, 2));
+    // ... and when it does not, the advice counts every rank's share.
+    const std::string two = test::error_of([&] { rl::check_ppo_memory(gpt2, batch(1024, 1024), available, 2); });
+    EXPECT_NE(two.find("on each of 2 ranks"), std::string::npos) << two;
+    ASSERT_TRUE(std::regex_search(two, m, std::regex("about (\\d+) rollouts per batch would fit, (\\d+) per rank"))) << two;
+    EXPECT_EQ(std::stoll(m[1]), 2 * std::stoll(m[2]));
+    EXPECT_EQ(std::stoll(m[2]), fits_alone);
+}
+
 TEST(PpoMemory, MemAvailableIsReadFromMeminfo) {
     EXPECT_EQ(util::parse_mem_available("MemTotal:       24000000 kB\nMemFree:  100 kB\nMemAvailable:   22000000 kB\n"),
               uint64_t{22000000} * 1024);
