@@ -12,6 +12,7 @@
 #include "rl/ppo_config_json.h"
 #include "rl/ppo_memory.h"
 #include "rl/ppo_run.h"
+#include "rl/ppo_trainer.h"
 #include "rl/run_dir.h"
 #include "rl/summarize.h"
 #include "util/atomic_write.h"
@@ -99,21 +100,13 @@ void set_threads(int threads) {
     if (threads > 0) torch::set_num_threads(threads);
 }
 
-// The ranks on this machine: torchrun's LOCAL_WORLD_SIZE, else WORLD_SIZE (all local,
-// as with --nproc), else `nproc`.
-int local_ranks(int nproc) {
-    for (const char * name : {"LOCAL_WORLD_SIZE", "WORLD_SIZE"})
-        if (const char * v = std::getenv(name); v && std::atoi(v) > 0) return std::atoi(v);
-    return std::max(1, nproc);
-}
-
 // The cores this process may run on (its affinity mask, which containers and taskset
-// narrow), shared among the ranks on this machine, at least 1 each.
-int threads_per_rank(int nproc) {
+// narrow), shared among the `local_ranks` on this machine, at least 1 each.
+int threads_per_rank(int local_ranks) {
     cpu_set_t cpus;
     const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
                                                                      : static_cast<int>(std::thread::hardware_concurrency());
-    return std::max(1, cores / local_ranks(nproc));
+    return std::max(1, cores / local_ranks);
 }
 
 // ---------------------------------------------------------------- ppo
@@ -218,10 +211,10 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     // environment says which rank); else rank 0 of --nproc ranks, or a lone process.
     const auto env_ranks = rl::data_parallel_from_env();
     const int world = env_ranks ? env_ranks->world_size : a.nproc;
+    const int local_ranks = env_ranks ? env_ranks->local_world_size : a.nproc;  // on this machine
     const bool main_rank = !env_ranks || env_ranks->rank == 0;
     // One GPU per local rank, as torchrun's users expect: plain "cuda" becomes cuda:LOCAL_RANK.
-    if (const char * local = std::getenv("LOCAL_RANK"); world > 1 && local && a.run.device == "cuda")
-        a.run.device = std::string("cuda:") + local;
+    if (env_ranks && world > 1 && a.run.device == "cuda") a.run.device = "cuda:" + std::to_string(env_ranks->local_rank);
     if (main_rank) {
         // Whose directory is it: refused before any model or data is read (nothing is touched).
         rl::check_run_dir(a.out, a.run.resume, a.overwrite);
@@ -237,7 +230,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " must be a multiple of --mini-batch-size " +
                     std::to_string(a.run.ppo.mini_batch_size));
     }
-    set_threads(a.threads > 0 || world == 1 ? a.threads : threads_per_rank(a.nproc));
+    set_threads(a.threads > 0 || world == 1 ? a.threads : threads_per_rank(local_ranks));
     auto & cfg = a.run.ppo;
     const auto kl = rl::parse_kl_estimator(a.kl_penalty);
     if (!kl) throw Error("--kl-penalty must be kl, abs, mse, full or k3, not '" + a.kl_penalty + "'");
@@ -260,10 +253,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         if (saved.contains("ppo")) cfg = rl::ppo_config_from_json(saved.at("ppo"));
         cfg.steps = steps;
     }
-    if (world > 1 && (cfg.batch_size % world != 0 || cfg.mini_batch_size % world != 0))
-        throw Error("--batch-size " + std::to_string(cfg.batch_size) + " and --mini-batch-size " +
-                    std::to_string(cfg.mini_batch_size) + " must be multiples of the " + std::to_string(world) +
-                    " ranks (each rank takes an equal share of every mini-batch)");
+    rl::check_rank_split(cfg, world);
     a.run.overwrite = a.overwrite;
     if (main_rank && cfg.bf16 && a.run.device == "cpu" && !rl::cpu_has_native_bf16())
         std::cerr << "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16, so bfloat16 is converted in "
@@ -275,8 +265,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
     if (const auto available = host_memory_for(a.run.device)) {
         // Per rank: its share of each batch, and of this machine's memory with the other local ranks.
-        const int local = world == 1 ? 1 : local_ranks(a.nproc);
-        rl::check_ppo_memory(model_config, cfg, *available / static_cast<uint64_t>(local), world);
+        rl::check_ppo_memory(model_config, cfg, *available / static_cast<uint64_t>(local_ranks), world);
     }
     (void)rl::load_checkpoint_tokenizer(a.run.model_dir);
     rl::HeldOutSplit split = rl::hold_out_last(load_examples(a.data, main_rank), a.eval_samples);

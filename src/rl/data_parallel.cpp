@@ -66,6 +66,8 @@ std::optional<DataParallelParams> data_parallel_from_env() {
     p.rank = env_int("RANK", 0, p.world_size - 1);
     if (const char * addr = std::getenv("MASTER_ADDR"); addr && *addr) p.master_addr = addr;
     if (std::getenv("MASTER_PORT")) p.master_port = env_int("MASTER_PORT", 1, 65535);
+    p.local_world_size = std::getenv("LOCAL_WORLD_SIZE") ? env_int("LOCAL_WORLD_SIZE", 1, p.world_size) : p.world_size;
+    p.local_rank = std::getenv("LOCAL_RANK") ? env_int("LOCAL_RANK", 0, p.local_world_size - 1) : p.rank;
     return p;
 }
 

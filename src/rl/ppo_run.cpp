@@ -381,9 +381,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
     // an absent or empty directory or this run (--resume / --overwrite) is written,
     // and by one process at a time (the lock is held until we return).
     auto dp = params.data_parallel ? params.data_parallel : std::make_shared<DataParallel>();
-    if (params.ppo.batch_size % dp->world_size() != 0)
-        throw Error("PPO: the batch size " + std::to_string(params.ppo.batch_size) + " must be a multiple of the " +
-                    std::to_string(dp->world_size()) + " ranks");
+    check_rank_split(params.ppo, dp->world_size());
     std::optional<util::FileLock> lock;
     if (dp->is_main())
         lock.emplace(claim_run_dir(params.out_dir, params.resume, params.overwrite, params.run_lock && params.run_lock->held()));

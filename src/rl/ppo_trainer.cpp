@@ -9,8 +9,9 @@
 #include "util/timer.h"
 #include "ragppo.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 namespace ragppo::rl {
@@ -30,44 +31,19 @@ struct Rollouts {
     std::vector<double> scores;
 };
 
-void put(std::string & out, const void * p, size_t n) { out.append(static_cast<const char *>(p), n); }
-template <class T> T take(const std::string & in, size_t & at) {
-    T v;
-    if (at + sizeof(T) > in.size()) throw Error("PPO step: a rank sent a truncated batch");
-    std::memcpy(&v, in.data() + at, sizeof(T));
-    at += sizeof(T);
-    return v;
-}
-
 // Every rank's rollouts, in rank order: the whole batch. The PPO maths between the
 // model passes (rewards, advantages, statistics) then runs on the whole batch on
-// every rank, as in one process.
+// every rank, as in one process. (JSON, as run_ppo gathers its samples: nlohmann
+// writes doubles so that they read back to the same bits.)
 Rollouts gather_rollouts(DataParallel & dp, Rollouts local) {
     if (dp.world_size() == 1) return local;
-    std::string bytes;
-    const auto rows = static_cast<uint64_t>(local.queries.size());
-    put(bytes, &rows, sizeof rows);
-    for (uint64_t i = 0; i < rows; ++i) {
-        for (const auto * seq : {&local.queries[i], &local.responses[i]}) {
-            const auto n = static_cast<uint64_t>(seq->size());
-            put(bytes, &n, sizeof n);
-            put(bytes, seq->data(), n * sizeof(int32_t));
-        }
-        put(bytes, &local.scores[i], sizeof(double));
-    }
+    const nlohmann::json mine = {{"queries", local.queries}, {"responses", local.responses}, {"scores", local.scores}};
     Rollouts all;
-    for (const auto & part : dp.all_gather_bytes(bytes)) {
-        size_t at = 0;
-        const auto n = take<uint64_t>(part, at);
-        for (uint64_t i = 0; i < n; ++i) {
-            for (auto * seqs : {&all.queries, &all.responses}) {
-                const auto len = take<uint64_t>(part, at);
-                std::vector<int32_t> seq(len);
-                for (auto & t : seq) t = take<int32_t>(part, at);
-                seqs->push_back(std::move(seq));
-            }
-            all.scores.push_back(take<double>(part, at));
-        }
+    for (const auto & part : dp.all_gather_bytes(mine.dump())) {
+        const auto j = nlohmann::json::parse(part);
+        for (const auto & q : j.at("queries")) all.queries.push_back(q.get<std::vector<int32_t>>());
+        for (const auto & r : j.at("responses")) all.responses.push_back(r.get<std::vector<int32_t>>());
+        for (const auto & x : j.at("scores")) all.scores.push_back(x.get<double>());
     }
     return all;
 }
@@ -88,6 +64,13 @@ void agree_with_rank_0(DataParallel & dp, PpoLoss & loss) {
 
 }  // namespace
 
+void check_rank_split(const PpoConfig & c, int ranks) {
+    if (ranks > 1 && (c.batch_size % ranks != 0 || c.mini_batch_size % ranks != 0))
+        throw Error("--batch-size " + std::to_string(c.batch_size) + " and --mini-batch-size " +
+                    std::to_string(c.mini_batch_size) + " must each be a multiple of the " + std::to_string(ranks) +
+                    " ranks (each rank takes an equal share of every mini-batch)");
+}
+
 PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id,
                        std::shared_ptr<DataParallel> dp)
     : policy_(std::move(policy)), ref_(std::move(ref)), config_(config), pad_id_(pad_id),
@@ -97,9 +80,7 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
         throw Error("PPO: batch size " + std::to_string(config_.batch_size) + " must be a positive multiple of the mini-batch size " +
                     std::to_string(config_.mini_batch_size));
     if (config_.ppo_epochs < 1) throw Error("PPO: ppo_epochs must be at least 1");
-    if (config_.mini_batch_size % dp_->world_size() != 0)
-        throw Error("PPO: the mini-batch size " + std::to_string(config_.mini_batch_size) + " must be a multiple of the " +
-                    std::to_string(dp_->world_size()) + " ranks (each takes an equal share of every mini-batch)");
+    check_rank_split(config_, dp_->world_size());
     // Every rank starts from rank 0's weights (a value head drawn at random differs otherwise).
     {
         torch::NoGradGuard no_grad;

@@ -24,6 +24,11 @@ struct NonFiniteLoss : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Throws ragppo::Error, one line, unless the batch and the mini-batch split evenly
+// over `ranks` (each rank takes an equal share of every mini-batch). The trainer,
+// run_ppo (before it writes anything) and the CLI (before it loads anything) check it.
+void check_rank_split(const PpoConfig & config, int ranks);
+
 class PpoTrainer {
 public:
     // `policy` is trained; `ref` is the frozen reference model (frozen_copy of

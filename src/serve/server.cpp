@@ -1,6 +1,7 @@
 // Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
 // the index, embedders and one LLM per slot once, configure httplib's limits, then
 // serve until SIGINT or SIGTERM.
+#include "llm/llama_runtime.h"
 #include "serve/routes.h"
 #include "serve/serve_config.h"
 
@@ -28,8 +29,7 @@ namespace {
 // least one thread. N contexts with all the threads each only fight over the cores
 // (-t 2 --parallel 4 used to run 8 busy-waiting threads on 2 cores).
 int threads_per_slot(const ServeConfig & c) {
-    int threads = c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads;
-    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = llm::default_threads(c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads);
     return std::max(1, threads / c.parallel);
 }
 

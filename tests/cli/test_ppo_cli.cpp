@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 using ragppo::test::ragppo_cmd;
 using ragppo::test::run_command;
@@ -42,6 +41,21 @@ std::string replaced(std::string args, const std::string & was, const std::strin
 
 // Every mini-batch shared by two ranks.
 std::string two_ranks(const std::string & args) { return replaced(args, "--mini-batch-size 1", "--mini-batch-size 2"); }
+
+// Runs `script`, which starts rank 0 in the background as $r0 and then harms another
+// rank; waits for rank 0 and returns its exit status and the seconds it all took.
+struct RankZeroExit {
+    bool seen = false;
+    int status = -1, seconds = -1;
+    std::string output;  // the script's, for failure messages
+};
+RankZeroExit rank_zero_exit(const std::string & script) {
+    const auto r = run_command("start=$(date +%s); " + script + " wait $r0; echo \"rank0 $? $(( $(date +%s) - start ))\"");
+    RankZeroExit e;
+    e.output = r.out + r.err;
+    e.seen = std::sscanf(r.out.c_str(), "rank0 %d %d", &e.status, &e.seconds) == 2;
+    return e;
+}
 
 size_t lines_in(const fs::path & p) {
     std::ifstream in(p);
@@ -211,20 +225,16 @@ TEST(PpoCli, AKilledRankStopsTheOtherWithOneLine) {
     const std::string args = replaced(replaced(two_ranks(small_ppo(out, 100000)), "--eval-samples 2", "--eval-samples 0"),
                                       "--save-every 1", "--save-every 0");
     const std::string cmd = "env " + ragppo_cmd(args + " --no-export");
-    const std::string script =
+    const auto e = rank_zero_exit(
         "export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(ragppo::test::free_loopback_port()) + ";"
-        "start=$(date +%s);"
         "RANK=0 timeout 120 " + cmd + " >/dev/null 2>" + shell_quote(dir + "/rank0.err") + " & r0=$!;"
         "RANK=1 " + cmd + " >/dev/null 2>&1 & r1=$!;"
         "i=0; while [ ! -s " + shell_quote(out + "/stats.jsonl") + " ] && [ $i -lt 1200 ] && kill -0 $r0; do sleep 0.1; i=$((i+1)); done;"
-        "kill -9 $r1; wait $r0; echo \"rank0 $? $(( $(date +%s) - start ))\"";
-    const auto r = run_command(script);
-    int status = -1, seconds = -1;
-    ASSERT_EQ(std::sscanf(r.out.c_str(), "rank0 %d %d", &status, &seconds), 2) << r.out << r.err;
-    EXPECT_NE(status, 0);
-    EXPECT_NE(status, 124) << "rank 0 hung until timeout(1) killed it";
-    std::ifstream err_file(dir + "/rank0.err");
-    std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+        "kill -9 $r1;");
+    ASSERT_TRUE(e.seen) << e.output;
+    EXPECT_NE(e.status, 0);
+    EXPECT_NE(e.status, 124) << "rank 0 hung until timeout(1) killed it";
+    const std::string err = ragppo::test::read_file(dir + "/rank0.err");
     int error_lines = 0;
     for (size_t at = err.find("error:"); at != std::string::npos; at = err.find("error:", at + 1)) ++error_lines;
     EXPECT_EQ(error_lines, 1) << err;
@@ -247,17 +257,15 @@ TEST(PpoCli, ARankOfNprocThatDiesEarlyIsNamedAndEndsTheRun) {
     const std::string dir = ragppo::test::make_temp_dir("ppo_cli_early_");
     const std::string cmd =
         ragppo_cmd(two_ranks(small_ppo(dir + "/run", 3)) + " --nproc 2 --no-export --dist-timeout 600");
-    const std::string script =
-        "start=$(date +%s); " + cmd + " >/dev/null 2>" + shell_quote(dir + "/err") + " & p=$!;"
+    const auto e = rank_zero_exit(
+        cmd + " >/dev/null 2>" + shell_quote(dir + "/err") + " & r0=$!;"
         // rank 1 is rank 0's child: kill it as soon as it exists
         "c=; i=0; while [ -z \"$c\" ] && [ $i -lt 600 ]; do"
-        "  c=$(awk -v p=$p '$4 == p {print $1}' /proc/[0-9]*/stat 2>/dev/null | head -n1); sleep 0.05; i=$((i+1)); done;"
-        "kill -9 $c; wait $p; echo \"rank0 $? $(( $(date +%s) - start ))\"";
-    const auto r = run_command(script);
-    int status = -1, seconds = -1;
-    ASSERT_EQ(std::sscanf(r.out.c_str(), "rank0 %d %d", &status, &seconds), 2) << r.out << r.err;
-    EXPECT_EQ(status, 1);
-    EXPECT_LT(seconds, 60) << "rank 0 waited for the dead rank";
+        "  c=$(awk -v p=$r0 '$4 == p {print $1}' /proc/[0-9]*/stat 2>/dev/null | head -n1); sleep 0.05; i=$((i+1)); done;"
+        "kill -9 $c;");
+    ASSERT_TRUE(e.seen) << e.output;
+    EXPECT_EQ(e.status, 1);
+    EXPECT_LT(e.seconds, 60) << "rank 0 waited for the dead rank";
     const std::string err = ragppo::test::read_file(dir + "/err");
     EXPECT_NE(err.find("--nproc: rank 1 was killed by signal 9"), std::string::npos) << err;
 }

@@ -100,6 +100,16 @@ TEST(DataParallel, TorchrunEnvironmentIsReadAndCheckedByName) {
     EXPECT_EQ(p->world_size, 2);
     EXPECT_EQ(p->master_addr, "10.0.0.5");
     EXPECT_EQ(p->master_port, 29501);
+    EXPECT_EQ(p->local_world_size, 2);  // no LOCAL_*: every rank on this machine, as --nproc starts them
+    EXPECT_EQ(p->local_rank, 1);
+    ::setenv("LOCAL_WORLD_SIZE", "1", 1);  // torchrun over two machines, one rank each
+    ::setenv("LOCAL_RANK", "0", 1);
+    EXPECT_EQ(data_parallel_from_env()->local_world_size, 1);
+    EXPECT_EQ(data_parallel_from_env()->local_rank, 0);
+    ::setenv("LOCAL_RANK", "1", 1);  // not below LOCAL_WORLD_SIZE
+    EXPECT_THROW(data_parallel_from_env(), Error);
+    ::unsetenv("LOCAL_RANK");
+    ::unsetenv("LOCAL_WORLD_SIZE");
     ::setenv("RANK", "2", 1);  // not below WORLD_SIZE
     try {
         data_parallel_from_env();
