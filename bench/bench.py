@@ -474,7 +474,24 @@ def verdict(ratio: float, goal: float) -> str:
 HNSW_P50_GOAL_MS = 5.0
 
 
-# --------------------------------------------------------------------------- PPO with 1 and N ranks
+# --------------------------------------------------------------------------- PPO runs of ragppo itself
+def ragppo_ppo_run(args, model: Path, out: Path, steps: int, extra: list[str]) -> tuple[list[float], float]:
+    """One `ragppo ppo` run of `steps` steps on the benchmark model: its seconds per step
+    (time/step of stats.jsonl) and the peak resident memory of rank 0's process, in MiB."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [str(Path(args.bin) / "ragppo"), "ppo", "--offline", "-m", str(model), "-d", args.cnn_dailymail,
+           "--limit", "64", "--eval-samples", "0", "--steps", str(steps), "--batch-size", "4",
+           "--mini-batch-size", "4", "--query-max-tokens", str(args.ranks_query_tokens),
+           "-n", str(args.ranks_new_tokens), "--save-every", "0", "--no-export", "--no-plots", "-o", str(out), *extra]
+    proc = subprocess.Popen(cmd, env=offline_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"ragppo ppo failed ({proc.returncode}): {' '.join(cmd)}")
+    return ([json.loads(line)["time/step"] for line in (out / "stats.jsonl").read_text().splitlines()],
+            usage.ru_maxrss / 1024)
+
+
 def bench_ranks(args) -> dict:
     """Seconds per `ragppo ppo` step with 1, 2, ... data-parallel ranks (--nproc) on this machine's cores."""
     work = Path(args.out) / "ppo-work"
@@ -485,21 +502,47 @@ def bench_ranks(args) -> dict:
     for r in range(args.ppo_rounds):
         order = args.ranks[r % len(args.ranks):] + args.ranks[: r % len(args.ranks)]
         for n in order:
-            out = work / f"ranks-{n}"
-            shutil.rmtree(out, ignore_errors=True)
-            cmd = [str(Path(args.bin) / "ragppo"), "ppo", "--offline", "-m", str(model), "-d", args.cnn_dailymail,
-                   "--limit", "64", "--eval-samples", "0", "--steps", str(args.ranks_steps), "--batch-size", "4",
-                   "--mini-batch-size", "4", "--query-max-tokens", str(args.ranks_query_tokens),
-                   "-n", str(args.ranks_new_tokens), "--save-every", "0", "--no-export", "--no-plots",
-                   "--nproc", str(n), "-t", str(max(1, args.ppo_threads // n)), "-o", str(out)]
-            subprocess.run(cmd, check=True, env=offline_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            steps = [json.loads(line)["time/step"] for line in (out / "stats.jsonl").read_text().splitlines()]
+            steps, _ = ragppo_ppo_run(args, model, work / f"ranks-{n}", args.ranks_steps,
+                                      ["--nproc", str(n), "-t", str(max(1, args.ppo_threads // n))])
             runs[str(n)].append(steps[1:] or steps)  # the first step warms up
             log(f"ranks round {r + 1}/{args.ppo_rounds}, {n} rank(s): " + ", ".join(f"{t:.2f}" for t in steps) + " s/step")
     load["after"] = loadavg()
     return {"ranks": args.ranks, "query_tokens": args.ranks_query_tokens, "new_tokens": args.ranks_new_tokens,
             "steps": args.ranks_steps, "threads": args.ppo_threads, "n_layer": args.ppo_layers, "rounds": args.ppo_rounds,
             "s_per_step": {n: summary([t for run in v for t in run]) for n, v in runs.items()}, "loadavg": load}
+
+
+# --------------------------------------------------------------------------- LoRA vs full fine-tuning
+LORA_VARIANTS = {
+    "full": [],
+    "lora-c_attn": ["--lora-r", "16", "--lora-alpha", "32", "--lora-targets", "c_attn"],
+    "lora-all": ["--lora-r", "16", "--lora-alpha", "32", "--lora-targets", "c_attn,c_proj,c_fc"],
+}
+
+
+def bench_lora(args) -> dict:
+    """`ragppo ppo` with full fine-tuning vs LoRA adapters: seconds per step and peak RSS."""
+    work = Path(args.out) / "ppo-work"
+    work.mkdir(parents=True, exist_ok=True)
+    model = ppo_model(args, work)
+    names = list(LORA_VARIANTS)
+    runs: dict[str, list] = {n: [] for n in names}
+    rss: dict[str, list] = {n: [] for n in names}
+    load = {"before": loadavg()}
+    for r in range(args.ppo_rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            steps, peak = ragppo_ppo_run(args, model, work / f"lora-{name}", args.ranks_steps,
+                                         ["-t", str(args.ppo_threads), *LORA_VARIANTS[name]])
+            runs[name].append(steps[1:] or steps)
+            rss[name].append(peak)
+            log(f"lora round {r + 1}/{args.ppo_rounds}, {name}: " + ", ".join(f"{t:.2f}" for t in steps) +
+                f" s/step, peak RSS {peak:.0f} MiB")
+    load["after"] = loadavg()
+    return {"variants": {n: " ".join(LORA_VARIANTS[n]) or "(full fine-tuning)" for n in names},
+            "query_tokens": args.ranks_query_tokens, "new_tokens": args.ranks_new_tokens, "steps": args.ranks_steps,
+            "threads": args.ppo_threads, "n_layer": args.ppo_layers, "rounds": args.ppo_rounds,
+            "s_per_step": {n: summary([t for run in v for t in run]) for n, v in runs.items()},
+            "peak_rss_mib": {n: max(v) for n, v in rss.items()}, "loadavg": load}
 
 
 # --------------------------------------------------------------------------- serve under load
@@ -639,7 +682,30 @@ def doc_ranks(rk: dict | None) -> list[str]:
           "model passes of each rank run on its share of the batch in parallel.",
           f"- Load average during the rounds: {rk['loadavg']['before']} -> {rk['loadavg']['after']}", ""]
     return L
-SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks", "serve"]
+def doc_lora(lo: dict | None) -> list[str]:
+    if not lo:
+        return []
+    L = ["## PPO with LoRA adapters vs full fine-tuning (`ragppo ppo --lora-r`)", "",
+         f"`ragppo ppo` on the PPO section's model (GPT-2 with {lo['n_layer']} layers, random weights), batch 4 = "
+         f"mini-batch 4, 4 PPO epochs, queries of {lo['query_tokens']} tokens, {lo['new_tokens']} new tokens, "
+         f"{lo['steps']} steps per run (the first left out as warm-up), {lo['threads']} threads; {lo['rounds']} "
+         "round(s), the variants rotating. Peak RSS is the whole process's (`wait4`), the run's largest.", "",
+         "| variant | flags | s/step (best) | s/step (median) | speed vs full (best) | peak RSS (MiB) | RSS vs full |",
+         "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    base, base_rss = lo["s_per_step"]["full"]["best"], lo["peak_rss_mib"]["full"]
+    for n, flags in lo["variants"].items():
+        st = lo["s_per_step"][n]
+        L.append(f"| {n} | `{flags}` | {st['best']:.2f} | {st['median']:.2f} | {base / st['best']:.2f}x | "
+                 f"{lo['peak_rss_mib'][n]:.0f} | {lo['peak_rss_mib'][n] / base_rss:.2f}x |")
+    L += ["", "- With LoRA the KL reference is the base weights with the adapters off: no second copy of the model, "
+          "and gradients and Adam's moments exist only for the adapters and the value head. The backward pass still "
+          "runs through every layer (for the input gradients), but skips the frozen weights' gradients and Adam's "
+          "update of them: the step is faster, by less than the memory falls.",
+          f"- Load average during the rounds: {lo['loadavg']['before']} -> {lo['loadavg']['after']}", ""]
+    return L
+
+
+SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks", "lora", "serve"]
 PPO_GOAL = 3.0
 
 
@@ -830,7 +896,7 @@ def doc_ppo(ppo: dict | None) -> list[str]:
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
               idx: dict | None = None, ppo: dict | None = None, ranks: dict | None = None,
-              serve: dict | None = None) -> str:
+              serve: dict | None = None, lora: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -970,13 +1036,14 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
     L += doc_index(idx)
     L += doc_ppo(ppo)
     L += doc_ranks(ranks)
+    L += doc_lora(lora)
     L += doc_serve(serve)
 
     L += ["## Reproduce", "",
           "```sh",
           "scripts/setup.sh                   # once: packages, models, build",
           "bench/run.sh                       # every section; or: bench/run.sh [BUILD_DIR] [SECTION...]",
-          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo, ranks, serve)",
+          "bench/run.sh llamaindex index      # only these sections (embed, generate, llamaindex, index, ppo, ranks, lora, serve)",
           "```", "",
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
           "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
@@ -1082,11 +1149,12 @@ def main() -> int:
                "index": lambda: bench_index(args),
                "ppo": lambda: bench_ppo(args),
                "ranks": lambda: bench_ranks(args),
+               "lora": lambda: bench_lora(args),
                "serve": lambda: bench_serve(args)}
     for section in ("llamaindex", "serve"):
         if section in (args.only or SECTIONS) and not args.recipes_json:
             raise SystemExit(f"the {section} section needs --recipes-json")
-    for section in ("ppo", "ranks"):
+    for section in ("ppo", "ranks", "lora"):
         if section in (args.only or SECTIONS) and not (args.cnn_dailymail and args.gpt2_tokenizer):
             raise SystemExit(f"the {section} section needs --cnn-dailymail and --gpt2-tokenizer")
     if args.ppo_rounds < 1 or args.ppo_batch < 1:
@@ -1100,7 +1168,7 @@ def main() -> int:
     emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"], results["ranks"],
-                    results["serve"])
+                    results["serve"], results["lora"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

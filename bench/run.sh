@@ -8,7 +8,8 @@
 # Sections: embed (vs sentence-transformers), generate (vs llama-bench), llamaindex (index
 # build/save/load vs LlamaIndex), index (vector-store latency: flat at 6k, HNSW at 1M), ppo (one
 # PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores), ranks
-# (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md), serve (`ragppo serve`
+# (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md), lora (`ragppo ppo`
+# full fine-tuning vs --lora-r 16: seconds per step and peak RSS), serve (`ragppo serve`
 # vs llama.cpp's llama-server under 100 streaming clients for 60 s; BENCH_SERVE_ARGS).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
@@ -32,7 +33,7 @@ SECTIONS=(${BENCH_ONLY:-})
 BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
 for arg in "$@"; do
   case "$arg" in
-    embed|generate|llamaindex|index|ppo|ranks|serve) SECTIONS+=("$arg") ;;
+    embed|generate|llamaindex|index|ppo|ranks|lora|serve) SECTIONS+=("$arg") ;;
     *) BUILD_DIR="$arg" ;;
   esac
 done
@@ -64,7 +65,7 @@ cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed r
 
 # The ppo section's tokenizer: GPT-2's vocab.json + merges.txt, written by a fixture module.
 GPT2_TOKENIZER="$BUILD_DIR/fixtures/gpt2/checkpoint"
-if [[ ( ${#SECTIONS[@]} -eq 0 || " ${SECTIONS[*]} " == *" ppo "* || " ${SECTIONS[*]} " == *" ranks "* ) && ! -f "$GPT2_TOKENIZER/merges.txt" ]]; then
+if [[ ( ${#SECTIONS[@]} -eq 0 || " ${SECTIONS[*]} " == *" ppo "* || " ${SECTIONS[*]} " == *" ranks "* || " ${SECTIONS[*]} " == *" lora "* ) && ! -f "$GPT2_TOKENIZER/merges.txt" ]]; then
   say "writing GPT-2's tokenizer files (fixture fx_gpt2_tokenizer)"
   "$VENV/bin/python" "$ROOT/scripts/make_fixtures.py" --out "$BUILD_DIR/fixtures" --shared "$ROOT/../shared/data" \
     --minilm "$RAGPPO_HOME/hf/all-MiniLM-L6-v2" --only gpt2_tokenizer

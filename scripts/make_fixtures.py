@@ -17,7 +17,18 @@ import types
 # The reference libraries the fixtures come from: a fixture is remade when any of their
 # versions changes (an upgraded TRL or transformers may compute something else).
 REFERENCE_PACKAGES = ("torch", "transformers", "tokenizers", "sentence-transformers", "trl", "rouge-score",
-                      "nltk", "llama-index-core", "pyarrow", "numpy", "safetensors", "accelerate")
+                      "nltk", "llama-index-core", "pyarrow", "numpy", "safetensors", "accelerate", "peft")
+
+
+def sibling_sources(path: pathlib.Path) -> bytes:
+    """The sources of the fixture modules `path` imports (a line `from fx_... import`),
+    so that a change to a shared helper remakes every fixture that uses it."""
+    out = b""
+    for line in path.read_text().splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "from" and words[1].startswith("fx_"):
+            out += (path.parent / f"{words[1]}.py").read_bytes()
+    return out
 
 
 def reference_versions() -> str:
@@ -39,13 +50,15 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     here = pathlib.Path(__file__).resolve().parent / "fixtures"
+    sys.path.insert(0, str(here))  # fixture modules share helpers: `from fx_gpt2_tiny import batch_cases`
     versions = reference_versions().encode()
     failed = 0
     for path in sorted(here.glob("fx_*.py")):
         if args.only and args.only not in path.stem:
             continue
         stamp = args.out / f".{path.stem}.stamp"
-        digest = hashlib.sha256(path.read_bytes() + str(args.minilm).encode() + versions).hexdigest()
+        digest = hashlib.sha256(path.read_bytes() + sibling_sources(path) + str(args.minilm).encode() +
+                                versions).hexdigest()
         if stamp.exists() and stamp.read_text() == digest:
             print(f"[fixtures] {path.stem}: up to date")
             continue

@@ -7,6 +7,8 @@
 #include "data/dataset_files.h"
 #include "rl/data_parallel.h"
 #include "rl/gpt2_load.h"
+#include "rl/lora.h"
+#include "rl/lora_peft.h"
 #include "rl/mixed_precision.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
@@ -160,7 +162,8 @@ constexpr std::pair<const char *, const char *> kPpoFlags[] = {
     {"--pad-queries-to-max", "pad_queries_to_max"}, {"--reference", "pad_queries_to_max"},
     {"--score-on-padded-end", "score_on_padded_end"}, {"--reference", "score_on_padded_end"},
     {"--step-skipped-minibatches", "step_optimizer_on_skipped_minibatch"},
-    {"--reference", "step_optimizer_on_skipped_minibatch"}, {"--bf16", "bf16"},
+    {"--reference", "step_optimizer_on_skipped_minibatch"}, {"--bf16", "bf16"}, {"--lora-r", "lora_r"},
+    {"--lora-alpha", "lora_alpha"}, {"--lora-dropout", "lora_dropout"}, {"--lora-targets", "lora_target_modules"},
 };
 
 // The run settings of the latest checkpoint in `out` (what --resume continues).
@@ -263,6 +266,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     // Refuse a model of another architecture or without a tokenizer, or a batch that
     // cannot fit in memory, before any data work.
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
+    if (cfg.lora.enabled()) rl::check_lora_config(cfg.lora, model_config.n_layer);
     if (const auto available = host_memory_for(a.run.device)) {
         // Per rank: its share of each batch, and of this machine's memory with the other local ranks.
         rl::check_ppo_memory(model_config, cfg, *available / static_cast<uint64_t>(local_ranks), world);
@@ -274,6 +278,8 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     a.run.eval = std::move(split.eval);
     a.run.out_dir = a.out;
     a.run.export_model = !a.no_export;
+    // The base an exported adapter names: the Hub id as given, or the local directory made absolute.
+    a.run.base_model = fs::is_directory(a.model) ? fs::absolute(a.model).string() : a.model;
     a.run.plots = !a.no_plots;
     // Everything --resume restores (restore_cli_settings).
     a.run.settings = {{"model", a.model}, {"dataset", a.data.dataset}, {"config", a.data.config},
@@ -392,6 +398,23 @@ void register_ppo_cmd(CLI::App & app) {
     cmd->add_flag("--bf16", c.bf16,
                   "BF16 mixed precision: matmuls and attention in bfloat16, weights, heads, losses and Adam in fp32 "
                   "(about 1.5x faster per step on CPUs with AVX512_BF16 or AMX; held-out ROUGE stays fp32)");
+    auto * lora = cmd->add_option_group("LoRA", "Train low-rank adapters and the value head instead of every weight (PEFT's LoRA)");
+    lora->add_option("--lora-r", c.lora.r,
+                     "Adapter rank, 0..4096 (0 = full fine-tuning); the KL reference is then the base weights with the "
+                     "adapters off, so no second copy of the model is held")
+        ->capture_default_str()->check(int_in("--lora-r", 0, 4096));
+    lora->add_option("--lora-alpha", c.lora.alpha, "Adapter scale alpha (the update is alpha / r * B A x), > 0")
+        ->capture_default_str()->check(real_in("--lora-alpha", 0, HUGE_VAL, true));
+    lora->add_option("--lora-dropout", c.lora.dropout, "Dropout on the adapters' input, in [0, 1); like every dropout it acts only in passes with dropout on "
+                     "(--dropout-in-ppo, --dropout-in-rollout), as in TRL, whose PPO passes run in eval mode")
+        ->capture_default_str()->check(real_in("--lora-dropout", 0, 1, false, /*hi_open=*/true));
+    lora->add_option("--lora-targets", c.lora.targets,
+                     "Comma-separated projections to adapt, by name or name tail as PEFT matches them: c_attn, c_proj "
+                     "(attention and MLP), c_fc, attn.c_proj, mlp.c_proj, h.0.attn.c_attn, ...")
+        ->delimiter(',')->capture_default_str();
+    lora->add_flag("--merge", a->run.merge_lora,
+                   "Export the weights with the adapters merged in (Hugging Face layout) instead of the adapters "
+                   "alone (PEFT layout)");
     auto * ref = cmd->add_option_group("reference behaviour", "Reproduce the reference notebook's weaknesses (off by default)");
     ref->add_flag("--reference", a->reference, "All of the switches below");
     ref->add_flag("--dropout-in-rollout", c.dropout_in_rollout, "Sample rollouts with dropout on (from the second step)");
@@ -422,7 +445,10 @@ struct EvalArgs {
 void run_eval_cmd(EvalArgs & a) {
     set_threads(a.threads);
     const auto dir = resolve_model_dir(a.model, a.data.hub);
-    const rl::Gpt2Config model_config = rl::read_gpt2_config(dir);
+    // A PEFT adapter directory (what `ragppo ppo --lora-r` exports) runs on its base model.
+    const auto resolve_base = [&](const std::string & base) { return resolve_model_dir(base, a.data.hub); };
+    const rl::Gpt2Config model_config = rl::read_gpt2_config(
+        rl::is_peft_adapter_dir(dir) ? resolve_base(rl::read_peft_adapter_config(dir).base_model) : dir);
     if (const auto available = host_memory_for(a.device)) {
         rl::check_summarize_memory(model_config, a.p.batch_size, a.p.query_max_tokens, a.p.rollout.max_new_tokens, *available);
     }
@@ -434,8 +460,9 @@ void run_eval_cmd(EvalArgs & a) {
                                                 examples.begin() + static_cast<std::ptrdiff_t>(end));
     rl::Gpt2LoadOptions lo;
     lo.device = torch::Device(a.device);
-    auto policy = rl::load_gpt2_policy(dir, lo);
-    const auto tok = rl::load_checkpoint_tokenizer(dir);
+    auto loaded = rl::load_policy_or_adapter(dir, lo, resolve_base);
+    auto & policy = loaded.policy;
+    const auto tok = rl::load_checkpoint_tokenizer(loaded.tokenizer_dir);
     a.p.rollout.eos_id = tok.eos_token_id().value_or(50256);
     a.p.rollout.sampler.greedy = a.greedy;
     a.p.use_stemmer = a.stem;
@@ -459,7 +486,8 @@ void register_summarize_eval(CLI::App & app) {
     auto a = std::make_shared<EvalArgs>();
     a->p.rollout.max_new_tokens = 128;
     auto * cmd = app.add_subcommand("summarize-eval", "Mean ROUGE-1/2/L of a GPT-2 summariser on a slice of articles");
-    cmd->add_option("-m,--model", a->model, "GPT-2 checkpoint: local HF directory (e.g. <run>/model) or Hub id")->capture_default_str();
+    cmd->add_option("-m,--model", a->model, "GPT-2 checkpoint: local HF directory (e.g. <run>/model), a PEFT LoRA adapter directory on its base model, "
+                    "or Hub id")->capture_default_str();
     add_data_options(cmd, a->data);
     cmd->add_option("--offset", a->offset, "First row of the slice")
         ->capture_default_str()->check(int_in("--offset", 0, std::numeric_limits<long long>::max()));

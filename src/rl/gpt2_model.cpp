@@ -25,7 +25,27 @@ torch::Tensor project(const nn::Linear & layer, const torch::Tensor & x) {
     return torch::linear(x, layer->weight, layer->bias);
 }
 
+// A projection with its LoRA adapter, when it has one switched on.
+torch::Tensor project(const nn::Linear & layer, LoraAdapter & lora, const torch::Tensor & x) {
+    auto y = project(layer, x);
+    return lora && lora->enabled ? y + lora->forward(x) : y;
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------- LoRA adapter
+
+LoraAdapterImpl::LoraAdapterImpl(int64_t in, int64_t out, int64_t r, double scaling_, double p) : scaling(scaling_) {
+    lora_A = register_module("lora_A", nn::Linear(nn::LinearOptions(in, r).bias(false)));
+    lora_B = register_module("lora_B", nn::Linear(nn::LinearOptions(r, out).bias(false)));
+    dropout = register_module("dropout", nn::Dropout(p));
+    torch::NoGradGuard no_grad;
+    lora_B->weight.zero_();
+}
+
+torch::Tensor LoraAdapterImpl::forward(const torch::Tensor & x) {
+    return project(lora_B, project(lora_A, dropout(x))) * scaling;
+}
 
 // ---------------------------------------------------------------- attention
 
@@ -44,7 +64,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor & x, const to
                                                KvCache * cache) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head_;
     // q, k, v for all heads in one matmul, then [B, T, C] -> [B, H, T, D] each.
-    const auto qkv = project(c_attn, x).split(C, /*dim=*/2);
+    const auto qkv = project(c_attn, lora_c_attn, x).split(C, /*dim=*/2);
     auto heads = [&](const torch::Tensor & t) { return t.view({B, T, n_head_, D}).transpose(1, 2); };
     auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
     // Under BF16 autocast a KV cache still holds fp32 and one new token attends in
@@ -70,7 +90,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor & x, const to
                                                  /*is_causal=*/false, scale_);
     fp32.reset();
     y = y.transpose(1, 2).contiguous().view({B, T, C});  // heads side by side again
-    return resid_dropout(project(c_proj, y));
+    return resid_dropout(project(c_proj, lora_c_proj, y));
 }
 
 // ---------------------------------------------------------------- MLP
@@ -82,11 +102,11 @@ MlpImpl::MlpImpl(const Gpt2Config & c) : activation_(c.activation_function) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor & x) {
-    auto a = project(c_fc, x);
+    auto a = project(c_fc, lora_c_fc, x);
     if (activation_ == "gelu") a = torch::gelu(a);
     else if (activation_ == "relu") a = torch::relu(a);
     else a = torch::gelu(a, "tanh");  // gelu_new: 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))
-    return dropout(project(c_proj, a));
+    return dropout(project(c_proj, lora_c_proj, a));
 }
 
 // ---------------------------------------------------------------- block

@@ -17,6 +17,23 @@
 
 namespace ragppo::rl {
 
+// A LoRA adapter beside one projection y = W x + b (rl/lora.h attaches them):
+// its forward is the low-rank update scaling * B(A(dropout(x))), in that order
+// of operations, as PEFT's lora.Linear adds it. Switched off, the projection
+// computes W x + b alone (the KL reference of a LoRA run).
+class LoraAdapterImpl : public torch::nn::Module {
+public:
+    LoraAdapterImpl(int64_t in, int64_t out, int64_t r, double scaling, double dropout);
+    torch::Tensor forward(const torch::Tensor & x);
+
+    torch::nn::Linear lora_A{nullptr};  // in -> r, no bias; PEFT's init (nn.Linear's kaiming uniform)
+    torch::nn::Linear lora_B{nullptr};  // r -> out, no bias; zero, so a new adapter changes nothing
+    torch::nn::Dropout dropout{nullptr};
+    double scaling;
+    bool enabled = true;
+};
+TORCH_MODULE(LoraAdapter);
+
 // Multi-head causal self-attention; q, k and v come from one Linear (c_attn).
 class CausalSelfAttentionImpl : public torch::nn::Module {
 public:
@@ -28,6 +45,7 @@ public:
     torch::nn::Linear c_attn{nullptr};  // C -> 3C: q, k, v side by side
     torch::nn::Linear c_proj{nullptr};  // C -> C: heads back into the residual stream
     torch::nn::Dropout resid_dropout{nullptr};
+    LoraAdapter lora_c_attn{nullptr}, lora_c_proj{nullptr};  // set by apply_lora (rl/lora.h)
 
 private:
     int64_t layer_, n_head_;
@@ -43,6 +61,7 @@ public:
 
     torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
     torch::nn::Dropout dropout{nullptr};
+    LoraAdapter lora_c_fc{nullptr}, lora_c_proj{nullptr};  // set by apply_lora (rl/lora.h)
 
 private:
     std::string activation_;
@@ -131,7 +150,7 @@ private:
 };
 TORCH_MODULE(Gpt2Policy);
 
-// The frozen reference model: a deep copy of `policy`'s parameters on the same
+// The frozen reference model of full fine-tuning: a deep copy of `policy`'s parameters on the same
 // device and dtype, requires_grad false, in eval mode (no dropout).
 Gpt2Policy frozen_copy(Gpt2PolicyImpl & policy);
 

@@ -6,6 +6,7 @@
 
 #include "ragppo.h"
 #include "rl/gpt2_load.h"
+#include "rl/lora.h"
 #include "rl/safetensors_writer.h"
 #include "util/atomic_write.h"
 
@@ -30,22 +31,41 @@ std::string hf_dtype_name(torch::Dtype dtype) {
     }
 }
 
-void write_synced(const fs::path & path, const std::string & text) {
-    util::SyncedFile out(path);
-    out.write(text.data(), text.size());
-    out.close();
-}
-
 // An existing target must look like something an export may replace.
 void check_replaceable(const fs::path & out_dir) {
     std::error_code ec;
     if (!fs::exists(out_dir, ec)) return;
     if (!fs::is_directory(out_dir, ec)) throw Error(out_dir.string() + " exists and is not a directory");
-    if (!fs::exists(out_dir / "config.json", ec) && !fs::is_empty(out_dir, ec))
-        throw Error(out_dir.string() + " exists and is not a model directory (no config.json): not replacing it");
+    if (!fs::exists(out_dir / "config.json", ec) && !fs::exists(out_dir / "adapter_config.json", ec) &&
+        !fs::is_empty(out_dir, ec))
+        throw Error(out_dir.string() +
+                    " exists and is not a model directory (no config.json or adapter_config.json): not replacing it");
 }
 
 }  // namespace
+
+void write_synced_text(const fs::path & path, const std::string & text) {
+    util::SyncedFile out(path);
+    out.write(text.data(), text.size());
+    out.close();
+}
+
+void write_export_dir(const fs::path & out_dir, const fs::path & source_dir,
+                      const std::function<void(const fs::path & tmp)> & write_files) {
+    check_replaceable(out_dir);
+    util::write_dir_atomically(out_dir, [&](const fs::path & tmp) {
+        write_files(tmp);
+        for (const auto & name : hf_copied_files()) {
+            const fs::path from = source_dir / name;
+            std::error_code ec;
+            if (!fs::is_regular_file(from, ec)) continue;
+            if (!fs::copy_file(from, tmp / name, ec))
+                throw Error("cannot copy " + from.string() + " to " + (tmp / name).string() + ": " + ec.message());
+            util::fsync_path(tmp / name);
+            util::write_hook("file:" + name);
+        }
+    });
+}
 
 const std::vector<std::string> & hf_copied_files() {
     static const std::vector<std::string> files = {
@@ -60,9 +80,13 @@ TensorMap hf_state_dict(Gpt2PolicyImpl & policy) {
     TensorMap state;
     for (const auto & p : policy.named_parameters()) {
         const std::string & name = p.key();
+        if (name.find(".lora_") != std::string::npos) continue;  // folded into the weights below
         auto tensor = p.value().detach();
         state.emplace(name, is_conv1d_weight(name) ? tensor.t() : tensor);
     }
+    // LoRA adapters merged into their projections: what PEFT's merge_and_unload() saves.
+    for (const auto & site : lora_sites(policy))
+        if (*site.adapter) state[site.name + ".weight"] = merged_weight(site).t();
     // A tied head has no lm_head module here, so there is nothing to leave out;
     // an untied one is its own parameter and is saved, as save_pretrained does.
     return state;
@@ -107,25 +131,15 @@ std::string hf_config_json(const Gpt2PolicyImpl & policy, const fs::path & sourc
 }
 
 void export_hf(Gpt2PolicyImpl & policy, const fs::path & source_dir, const fs::path & out_dir) {
-    check_replaceable(out_dir);
     // Everything read from the source comes before the swap, so exporting over
     // the source directory itself is safe too.
     const std::string config = hf_config_json(policy, source_dir);
     const TensorMap state = hf_state_dict(policy);
-    util::write_dir_atomically(out_dir, [&](const fs::path & tmp) {
-        write_synced(tmp / "config.json", config);
+    write_export_dir(out_dir, source_dir, [&](const fs::path & tmp) {
+        write_synced_text(tmp / "config.json", config);
         util::write_hook("file:config.json");
         write_safetensors(tmp / "model.safetensors", state, {{"format", "pt"}});
         util::write_hook("file:model.safetensors");
-        for (const auto & name : hf_copied_files()) {
-            const fs::path from = source_dir / name;
-            std::error_code ec;
-            if (!fs::is_regular_file(from, ec)) continue;
-            if (!fs::copy_file(from, tmp / name, ec))
-                throw Error("cannot copy " + from.string() + " to " + (tmp / name).string() + ": " + ec.message());
-            util::fsync_path(tmp / name);
-            util::write_hook("file:" + name);
-        }
     });
 }
 

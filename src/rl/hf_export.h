@@ -7,6 +7,7 @@
 #include "rl/gpt2_model.h"
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ const std::vector<std::string> & hf_copied_files();
 // as save_pretrained writes them: Conv1D weights [in, out], no lm_head.weight
 // when it is tied to transformer.wte.weight, and the value head as TRL's
 // PreTrainedModelWrapper.save_pretrained adds it (v_head.summary.weight/bias).
+// LoRA adapters (lora.h) are merged into their projections' weights, as PEFT's
+// merge_and_unload() would before save_pretrained.
 // Tensors keep their device and dtype; the writer copies them to the CPU.
 TensorMap hf_state_dict(Gpt2PolicyImpl & policy);
 
@@ -43,5 +46,16 @@ std::string hf_config_json(const Gpt2PolicyImpl & policy, const std::filesystem:
 // unrelated files. Throws ragppo::Error, one line, on failure; out_dir is then
 // untouched.
 void export_hf(Gpt2PolicyImpl & policy, const std::filesystem::path & source_dir, const std::filesystem::path & out_dir);
+
+// The directory half of an export, shared with export_peft_adapter (lora_peft.h):
+// `write_files(tmp)` writes the export's own files into a temp directory beside
+// `out_dir`, the hf_copied_files() of `source_dir` join them, and the directory
+// is swapped in as export_hf describes. An existing out_dir must be empty or a
+// model or adapter directory (config.json or adapter_config.json).
+void write_export_dir(const std::filesystem::path & out_dir, const std::filesystem::path & source_dir,
+                      const std::function<void(const std::filesystem::path & tmp)> & write_files);
+
+// `text` to `path`, fsynced (for files inside write_export_dir's temp directory).
+void write_synced_text(const std::filesystem::path & path, const std::string & text);
 
 }  // namespace ragppo::rl

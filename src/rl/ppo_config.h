@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ragppo::rl {
 
@@ -27,6 +28,22 @@ enum class KlEstimator {
 std::optional<KlEstimator> parse_kl_estimator(std::string_view name);
 // TRL's name where TRL has one ("kl", "abs", "mse", "full"), else "k3".
 std::string_view kl_estimator_name(KlEstimator e);
+
+// LoRA adapters (Hu et al. 2021) as PEFT's LoraConfig makes them: beside each
+// targeted projection W, y = W x + b + (alpha / r) * B A dropout(x), A [r, in]
+// drawn like nn.Linear's weight, B [out, r] zero. Only the adapters and the value
+// head are trained; the KL reference is the same weights with the adapters off.
+struct LoraConfig {
+    int64_t r = 0;          // rank; 0 = no adapters (full fine-tuning)
+    double alpha = 8.0;     // PEFT lora_alpha
+    double dropout = 0.0;   // PEFT lora_dropout, on the adapter's input only
+    // PEFT target_modules: a projection is adapted when its name ends with ".<target>"
+    // ("c_proj" takes attn.c_proj and mlp.c_proj; "attn.c_proj" only the first).
+    // PEFT's default for GPT-2 is c_attn.
+    std::vector<std::string> targets{"c_attn"};
+    bool enabled() const { return r > 0; }
+    double scaling() const { return alpha / static_cast<double>(r); }
+};
 
 struct PpoConfig {
     // ---- models and data (SPEC Part B)
@@ -85,6 +102,8 @@ struct PpoConfig {
     // default: fp32 is what the TRL parity tests hold us to. About 1.5x faster
     // per step on CPUs with AVX512_BF16 or AMX (docs/BENCHMARKS.md); slower on others.
     bool bf16 = false;
+    // ---- parameter-efficient training
+    LoraConfig lora;
 
     // ---- reference behaviours (SPEC "known weaknesses"); defaults are ours
     // Dropout while sampling rollouts. Reference: on from the second step, because

@@ -46,6 +46,11 @@ void for_each_field(Cfg & c, F && f) {
     f("score_on_padded_end", c.score_on_padded_end);
     f("step_optimizer_on_skipped_minibatch", c.step_optimizer_on_skipped_minibatch);
     f("bf16", c.bf16);
+    // PEFT's LoraConfig names, lora_ in front where PEFT's is bare.
+    f("lora_r", c.lora.r);
+    f("lora_alpha", c.lora.alpha);
+    f("lora_dropout", c.lora.dropout);
+    f("lora_target_modules", c.lora.targets);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "rl/ppo_memory.h"
 
+#include "rl/lora.h"
+
 #include "ragppo.h"
 #include "util/available_memory.h"
 
@@ -47,13 +49,35 @@ double gpt2_parameter_count(const Gpt2Config & m) {
     return V * C + P * C + static_cast<double>(m.n_layer) * per_layer + 2 * C + lm_head + (C + 1);
 }
 
+double lora_parameter_count(const Gpt2Config & m, const LoraConfig & lora) {
+    if (!lora.enabled()) return 0;
+    const double C = static_cast<double>(m.n_embd), I = static_cast<double>(m.mlp_width());
+    double count = 0;
+    for (const auto & name : lora_site_names(m.n_layer)) {
+        bool adapted = false;
+        for (const auto & t : lora.targets) adapted = adapted || lora_target_matches(name, t);
+        if (!adapted) continue;
+        // in + out of the projection: A is [r, in], B [out, r].
+        const double in_plus_out = name.ends_with("c_attn") ? 4 * C : name.ends_with("attn.c_proj") ? 2 * C : C + I;
+        count += static_cast<double>(lora.r) * in_plus_out;
+    }
+    return count;
+}
+
 PpoMemoryEstimate estimate_ppo_memory(const Gpt2Config & m, const PpoConfig & ppo) {
     const double B = static_cast<double>(ppo.batch_size), mb = static_cast<double>(std::min(ppo.mini_batch_size, ppo.batch_size));
     const double Q = static_cast<double>(ppo.query_max_tokens), R = static_cast<double>(ppo.max_new_tokens), S = Q + R;
     const double V = static_cast<double>(m.vocab_size), C = static_cast<double>(m.n_embd);
     const double I = static_cast<double>(m.mlp_width()), L = static_cast<double>(m.n_layer);
     PpoMemoryEstimate e;
-    e.weights = 5 * gpt2_parameter_count(m) * kFloat;
+    if (ppo.lora.enabled()) {
+        // One copy of the base (also the reference); gradients and Adam's moments only
+        // for the adapters and the value head.
+        const double trained = lora_parameter_count(m, ppo.lora) + (C + 1);
+        e.weights = (gpt2_parameter_count(m) + 4 * trained) * kFloat;
+    } else {
+        e.weights = 5 * gpt2_parameter_count(m) * kFloat;
+    }
     e.rollout = rollout_bytes(m, B, Q, S);
     e.scoring = 3 * mb * R * V * kFloat;
     e.training = L * mb * S * (9 * C + 2 * I) * kFloat + 4 * mb * R * V * kFloat;

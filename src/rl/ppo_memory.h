@@ -4,7 +4,9 @@
 // libtorch stack trace. The fixed caps on the flags (cli/checks.h) stay as well.
 //
 // All fp32. The dominant terms, each from the code that allocates it:
-//   weights   policy + frozen reference + gradients + Adam's two moments: 5 x params
+//   weights   policy + frozen reference + gradients + Adam's two moments: 5 x params;
+//             with LoRA one copy of the base (it is the reference too) and 4 x the
+//             adapters' and value head's parameters
 //   rollout   the KV cache of batch_size sequences (2 x layers x B x S x C), plus the
 //             prompt pass's widest activations (B x Q x (3C + I), twice)
 //   scoring   the no-grad pass over a mini-batch: policy and reference logits
@@ -35,6 +37,8 @@ struct PpoMemoryEstimate {
 // Parameters of the policy (with its value head).
 double gpt2_parameter_count(const Gpt2Config & model);
 
+// Parameters of the LoRA adapters `lora` attaches to such a model (0 when off).
+double lora_parameter_count(const Gpt2Config & model, const LoraConfig & lora);
 PpoMemoryEstimate estimate_ppo_memory(const Gpt2Config & model, const PpoConfig & ppo);
 
 // summarize-eval: one copy of the weights and the rollout of `batch` articles.

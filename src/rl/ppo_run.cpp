@@ -3,6 +3,8 @@
 #include "metrics/rouge.h"
 #include "rl/gpt2_load.h"
 #include "rl/hf_export.h"
+#include "rl/lora.h"
+#include "rl/lora_peft.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
 #include "rl/ppo_trainer.h"
@@ -140,7 +142,17 @@ void load_models(Run & run) {
                     " tokens, the model only " + std::to_string(run.policy->config().vocab_size));
     run.eos = run.tok->eos_token_id().value_or(50256);
     run.pad = cfg.pad_is_eos ? run.eos : 0;
-    run.trainer = std::make_unique<PpoTrainer>(run.policy, frozen_copy(*run.policy), cfg, run.pad, run.dp);
+    if (cfg.lora.enabled()) {
+        // Adapters drawn from the seeded global RNG; the base weights, switched on and
+        // off, are both policy and reference.
+        const auto lora = apply_lora(*run.policy, cfg.lora);
+        run.log("LoRA r " + std::to_string(cfg.lora.r) + ", alpha " + util::format_number("%g", cfg.lora.alpha) + ": " +
+                std::to_string(lora.adapters) + " adapters, " + std::to_string(lora.trainable_parameters) +
+                " trainable parameters (adapters and value head), " + std::to_string(lora.frozen_parameters) + " frozen");
+        run.trainer = std::make_unique<PpoTrainer>(run.policy, Gpt2Policy{nullptr}, cfg, run.pad, run.dp);
+    } else {
+        run.trainer = std::make_unique<PpoTrainer>(run.policy, frozen_copy(*run.policy), cfg, run.pad, run.dp);
+    }
     // Each rank samples its own rollouts (rank 0 as one process would); torch's global
     // RNG (dropout) differs per rank too.
     const uint64_t rank = static_cast<uint64_t>(run.dp->rank());
@@ -366,9 +378,17 @@ void evaluate_after_and_export(Run & run) {
         util::write_file_atomic(run.eval_path().string(), run.eval_record.dump(1) + "\n");
         run.log("  " + rouge_line(after) + "  (ROUGE-1 before " + util::format_number("%.4f", run.result.eval_before) + ")");
     }
-    if (run.params.export_model) {
-        export_hf(*run.policy, run.params.model_dir, run.out / "model");
-        run.log("trained policy written to " + (run.out / "model").string() + " (Hugging Face layout)");
+    if (!run.params.export_model) return;
+    const fs::path model = run.out / "model";
+    if (run.cfg.lora.enabled() && !run.params.merge_lora) {
+        const std::string base = run.params.base_model.empty() ? fs::absolute(run.params.model_dir).string()
+                                                               : run.params.base_model;
+        export_peft_adapter(*run.policy, run.cfg.lora, base, run.params.model_dir, model);
+        run.log("trained LoRA adapters written to " + model.string() + " (PEFT layout, base " + base + ")");
+    } else {
+        export_hf(*run.policy, run.params.model_dir, model);
+        run.log("trained policy written to " + model.string() + " (Hugging Face layout" +
+                (run.cfg.lora.enabled() ? ", LoRA merged)" : ")"));
     }
 }
 

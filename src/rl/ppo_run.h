@@ -11,7 +11,8 @@
 //   checkpoints/     see ppo_checkpoint.h
 //   training.svg     the curves (reward, KL, KL coefficient, losses, entropy)
 //   eval.json        held-out ROUGE before and after training
-//   model/           the trained policy in the Hugging Face layout
+//   model/           the trained policy in the Hugging Face layout (LoRA: the
+//                    adapters in PEFT's, unless merged)
 #pragma once
 
 #include "rl/data_parallel.h"
@@ -45,6 +46,11 @@ struct PpoRunParams {
     // so a second writer fails before any loading); empty = run_ppo takes it.
     std::shared_ptr<util::FileLock> run_lock;
     bool export_model = true;  // write out_dir/model at the end
+    // With LoRA (ppo.lora): the export is the adapters in PEFT's layout (lora_peft.h)
+    // naming `base_model` (empty: model_dir's absolute path) as their base; merge_lora
+    // writes the full merged weights in the Hugging Face layout instead.
+    bool merge_lora = false;
+    std::string base_model;
     bool plots = true;
     std::string device = "cpu";  // "cpu", "cuda", "cuda:1"
     int64_t eval_batch_size = 8;

@@ -1,5 +1,6 @@
 #include "rl/ppo_trainer.h"
 
+#include "rl/lora.h"
 #include "rl/ppo_advantages.h"
 #include "rl/mixed_precision.h"
 #include "rl/ppo_batch.h"
@@ -81,19 +82,27 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
                     std::to_string(config_.mini_batch_size));
     if (config_.ppo_epochs < 1) throw Error("PPO: ppo_epochs must be at least 1");
     check_rank_split(config_, dp_->world_size());
+    if (!ref_ && !has_lora(*policy_))
+        throw Error("PPO: a reference model is needed unless the policy has LoRA adapters (their base is the reference)");
+    if (ref_ && has_lora(*policy_))
+        throw Error("PPO: a policy with LoRA adapters takes no reference model (its base weights are the reference)");
     // Every rank starts from rank 0's weights (a value head drawn at random differs otherwise).
     {
         torch::NoGradGuard no_grad;
         std::vector<torch::Tensor> weights;
         for (auto & t : policy_->parameters()) weights.push_back(t);
-        for (auto & t : ref_->parameters()) weights.push_back(t);
+        if (ref_)
+            for (auto & t : ref_->parameters()) weights.push_back(t);
         dp_->broadcast_(weights, 0);
     }
-    // TRL's default optimiser: Adam over the trainable parameters, default betas and eps.
+    // TRL's default optimiser: Adam over the trainable parameters (all, or the LoRA
+    // adapters and the value head), default betas and eps.
     optimizer_ = std::make_unique<torch::optim::Adam>(
-        policy_->parameters(), torch::optim::AdamOptions(config_.learning_rate).betas({0.9, 0.999}).eps(1e-8));
-    ref_->eval();
-    for (auto & p : ref_->parameters()) p.set_requires_grad(false);
+        trainable_parameters(*policy_), torch::optim::AdamOptions(config_.learning_rate).betas({0.9, 0.999}).eps(1e-8));
+    if (ref_) {
+        ref_->eval();
+        for (auto & p : ref_->parameters()) p.set_requires_grad(false);
+    }
     util::keep_freed_memory();  // every mini-batch reallocates the same large tensors
 }
 
@@ -133,7 +142,11 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
         for (int64_t start = 0; start < mine.size(0); start += chunk) {
             const auto part = select_rows(batch, mine.slice(0, start, start + chunk));
             auto fwd = forward_responses(*policy_, part, full_kl);
-            auto ref_fwd = forward_responses(*ref_, part, full_kl);
+            auto ref_fwd = [&] {
+                if (ref_) return forward_responses(*ref_, part, full_kl);
+                LoraAdaptersOff base_only(*policy_);  // TRL with PEFT: disable_adapter()
+                return forward_responses(*policy_, part, full_kl);
+            }();
             lp.push_back(fwd.logprobs);
             val.push_back(fwd.values);
             ref_lp.push_back(ref_fwd.logprobs);
@@ -233,10 +246,11 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
                 optimizer_->zero_grad();
                 (over_ranks.skipped ? loss.total * 0.0 : loss.total * share).backward();
                 std::vector<torch::Tensor> grads;
-                for (auto & p : policy_->parameters())
+                for (auto & p : trainable_parameters(*policy_))
                     if (p.grad().defined()) grads.push_back(p.mutable_grad());
                 dp.all_reduce_sum_(grads);
-                if (config_.max_grad_norm) torch::nn::utils::clip_grad_norm_(policy_->parameters(), *config_.max_grad_norm);
+                if (config_.max_grad_norm)
+                    torch::nn::utils::clip_grad_norm_(trainable_parameters(*policy_), *config_.max_grad_norm);
                 optimizer_->step();
                 optimizer_->zero_grad();
             }

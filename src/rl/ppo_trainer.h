@@ -32,7 +32,9 @@ void check_rank_split(const PpoConfig & config, int ranks);
 class PpoTrainer {
 public:
     // `policy` is trained; `ref` is the frozen reference model (frozen_copy of
-    // the initial policy). `pad_id` fills padding inside batches (masked).
+    // the initial policy), or null when the policy has LoRA adapters (lora.h):
+    // then only the adapters and the value head train, and the reference
+    // log-probs come from the policy with its adapters switched off. `pad_id` fills padding inside batches (masked).
     // `dp`: the ranks of a data-parallel run (null: this process alone); every
     // rank constructs its trainer, and rank 0's weights are copied to all.
     PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & config, int64_t pad_id,
@@ -56,7 +58,7 @@ public:
                const std::vector<double> & scores);
 
     Gpt2PolicyImpl & policy() { return *policy_; }
-    Gpt2PolicyImpl & ref() { return *ref_; }
+    Gpt2PolicyImpl * ref() { return ref_ ? ref_.get() : nullptr; }  // null with LoRA
     torch::optim::Adam & optimizer() { return *optimizer_; }
     KlController & kl_controller() { return *kl_; }
     torch::Generator & shuffle_rng() { return shuffle_rng_; }

@@ -70,7 +70,7 @@ TEST(PpoCli, HelpShowsTheReferenceDefaults) {
     const auto r = run_command(ragppo_cmd("ppo --help"));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const char * s : {"gavin124/gpt2-finetuned-cnn-summarization-v2", "abisee/cnn_dailymail", "1.0.0", "validation",
-                           "1.41e-05", "--resume", "--reference"})
+                           "1.41e-05", "--resume", "--reference", "--lora-r", "--lora-targets", "--merge"})
         EXPECT_NE(r.out.find(s), std::string::npos) << s;
     EXPECT_EQ(run_command(ragppo_cmd("summarize-eval --help")).exit_code, 0);
 }
@@ -129,6 +129,49 @@ TEST(PpoCli, Bf16RunIsRecordedAndResumedInBf16) {
     EXPECT_NE(refused.err.find("--bf16 contradicts"), std::string::npos) << refused.err;
     EXPECT_EQ(count_lines(refused.err), 1) << refused.err;
     EXPECT_EQ(lines_in(fs::path(fp32) / "stats.jsonl"), 1u);  // untouched
+}
+
+// --lora-r: adapters and value head train, the export is a PEFT adapter directory that
+// summarize-eval runs on its base, the run resumes as a LoRA run, and --merge exports
+// the merged weights in the Hugging Face layout instead.
+TEST(PpoCli, LoraRunExportsAnAdapterThatSummarizeEvalReads) {
+    const std::string out = ragppo::test::make_temp_dir("ppo_cli_lora_") + "/run";
+    const std::string lora = " --lora-r 4 --lora-alpha 8 --lora-targets c_attn,c_proj";
+    const auto r = run_command(ragppo_cmd(small_ppo(out) + lora));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("LoRA r 4, alpha 8: 6 adapters"), std::string::npos) << r.out;  // 2 layers x 3 projections
+    for (const char * f : {"model/adapter_config.json", "model/adapter_model.safetensors", "model/value_head.safetensors",
+                           "model/tokenizer.json"})
+        EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+    EXPECT_FALSE(fs::exists(fs::path(out) / "model/model.safetensors"));
+    const auto adapter = nlohmann::json::parse(std::ifstream(fs::path(out) / "model/adapter_config.json"));
+    EXPECT_EQ(adapter["r"], 4);
+    EXPECT_EQ(adapter["target_modules"], nlohmann::json({"c_attn", "c_proj"}));
+    EXPECT_EQ(adapter["base_model_name_or_path"], fs::absolute(ragppo::test::fixture("ppo_tiny_lm")).string());
+    const auto config = nlohmann::json::parse(std::ifstream(fs::path(out) / "config.json"));
+    EXPECT_EQ(config["ppo"]["lora_r"], 4) << config.dump();
+
+    const auto e = run_command(ragppo_cmd("summarize-eval --offline -m " + shell_quote(out + "/model") + " -d " +
+                                          cnn_validation() + " --count 2 --query-max-tokens 24 -n 6 -t 1"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_NE(e.out.find("ROUGE-1"), std::string::npos) << e.out;
+
+    const auto refused = run_command(ragppo_cmd(small_ppo(out, 3) + " --resume --lora-r 8"));
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("--lora-r"), std::string::npos) << refused.err;
+    EXPECT_EQ(count_lines(refused.err), 1) << refused.err;
+    const auto again = run_command(ragppo_cmd(small_ppo(out, 3) + " --resume --merge"));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(lines_in(fs::path(out) / "stats.jsonl"), 3u);
+    EXPECT_NE(again.out.find("LoRA merged"), std::string::npos) << again.out;
+    EXPECT_TRUE(fs::exists(fs::path(out) / "model/model.safetensors"));
+    EXPECT_FALSE(fs::exists(fs::path(out) / "model/adapter_config.json"));
+
+    const auto bad = run_command(ragppo_cmd(small_ppo(ragppo::test::make_temp_dir("ppo_cli_lora_bad_") + "/run") +
+                                            " --lora-r 2 --lora-targets c_attn,wte"));
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.err.find("LoRA target 'wte' names no GPT-2 projection"), std::string::npos) << bad.err;
+    EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
 }
 
 TEST(PpoCli, MissingColumnsIsAOneLineError) {

@@ -6,6 +6,7 @@
 #include "ragppo.h"
 #include "rl/data_parallel.h"
 #include "rl/gpt2_load.h"
+#include "rl/lora.h"
 #include "rl/ppo_trainer.h"
 #include "rl/rollout.h"
 #include "support/process.h"
@@ -163,6 +164,7 @@ PpoConfig config(int64_t mini_batch) {
 }
 
 struct StepResult {
+    std::vector<std::string> names;
     std::vector<torch::Tensor> weights;
     Stats stats;
 };
@@ -173,7 +175,19 @@ StepResult step_on_rank(int rank, int world, int port, const PpoConfig & cfg) {
     std::shared_ptr<DataParallel> dp =
         world == 1 ? std::make_shared<DataParallel>() : std::make_shared<DataParallel>(rank_params(rank, world, port));
     auto policy = load_gpt2_policy(test::fixture("gpt2_tiny_vhead"));
-    PpoTrainer trainer(policy, frozen_copy(*policy), cfg, 0, dp);
+    if (cfg.lora.enabled()) {
+        apply_lora(*policy, cfg.lora);
+        // Adapters drawn from a generator of our own (the ranks here are threads sharing
+        // torch's global RNG), other ones on each rank: rank 0's must win.
+        auto gen = make_cpu_generator(100 + static_cast<uint64_t>(rank));
+        torch::NoGradGuard no_grad;
+        for (const auto & site : lora_sites(*policy))
+            if (*site.adapter) {
+                auto & a = (*site.adapter)->lora_A->weight;
+                a.copy_(torch::randn(a.sizes(), gen) * 0.2);
+            }
+    }
+    PpoTrainer trainer(policy, cfg.lora.enabled() ? Gpt2Policy{nullptr} : frozen_copy(*policy), cfg, 0, dp);
     const auto & all = four_rollouts();
     const size_t share = all.queries.size() / static_cast<size_t>(world), first = static_cast<size_t>(rank) * share;
     Rollouts mine;
@@ -184,7 +198,10 @@ StepResult step_on_rank(int rank, int world, int port, const PpoConfig & cfg) {
     }
     StepResult out;
     out.stats = trainer.step(mine.queries, mine.responses, mine.scores);
-    for (const auto & p : trainer.policy().parameters()) out.weights.push_back(p.detach().clone());
+    for (const auto & p : trainer.policy().named_parameters()) {
+        out.names.push_back(p.key());
+        out.weights.push_back(p.value().detach().clone());
+    }
     return out;
 }
 
@@ -200,8 +217,8 @@ torch::Tensor comparable(const std::string & name, const torch::Tensor & w) {
 
 void expect_same_update(const StepResult & one, const StepResult & rank, int which) {
     ASSERT_EQ(one.weights.size(), rank.weights.size());
-    const auto names = load_gpt2_policy(test::fixture("gpt2_tiny_vhead"))->named_parameters().keys();
-    ASSERT_EQ(names.size(), one.weights.size());
+    ASSERT_EQ(one.names, rank.names);
+    const auto & names = one.names;
     double worst = 0;
     std::string where;
     for (size_t i = 0; i < one.weights.size(); ++i) {
@@ -242,6 +259,22 @@ TEST(DataParallel, TwoRanksOfTwoRolloutsMakeTheUpdateOfOneRankOfFour) {
         const auto ranks = on_ranks<StepResult>(2, [&](int rank) { return step_on_rank(rank, 2, port, cfg); });
         for (int r = 0; r < 2; ++r) expect_same_update(one, ranks[static_cast<size_t>(r)], r);
     }
+}
+
+// With LoRA adapters: only adapters and value head have gradients to sum, and rank 0's
+// freshly drawn adapters are every rank's.
+TEST(DataParallel, TwoLoraRanksMakeTheUpdateOfOneLoraRank) {
+    auto cfg = config(2);
+    cfg.lora.r = 4;
+    cfg.lora.targets = {"c_attn", "c_fc"};
+    const StepResult one = step_on_rank(0, 1, 0, cfg);
+    double moved = 0;
+    for (size_t i = 0; i < one.names.size(); ++i)
+        if (one.names[i].find("lora_B") != std::string::npos) moved = std::max(moved, one.weights[i].abs().max().item<double>());
+    EXPECT_GT(moved, 1e-4);  // B started at zero
+    const int port = test::free_loopback_port();
+    const auto ranks = on_ranks<StepResult>(2, [&](int rank) { return step_on_rank(rank, 2, port, cfg); });
+    for (int r = 0; r < 2; ++r) expect_same_update(one, ranks[static_cast<size_t>(r)], r);
 }
 
 TEST(DataParallel, AMiniBatchThatTheRanksCannotShareIsRefused) {

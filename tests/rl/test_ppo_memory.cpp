@@ -35,6 +35,28 @@ TEST(PpoMemory, Gpt2SmallHasItsKnownParameterCount) {
     EXPECT_NEAR(rl::gpt2_parameter_count(gpt2), 124.44e6 + 769, 0.01e6);
 }
 
+// LoRA: one copy of the base; gradients and Adam only for adapters and value head.
+TEST(PpoMemory, LoraHoldsTheBaseOnceAndTrainsOnlyTheAdapters) {
+    const rl::Gpt2Config gpt2;
+    rl::LoraConfig lora;
+    lora.r = 16;
+    lora.targets = {"c_attn"};
+    EXPECT_EQ(rl::lora_parameter_count(gpt2, lora), 12.0 * 16 * (768 + 3 * 768));
+    lora.targets = {"c_proj"};  // attention's and the MLP's
+    EXPECT_EQ(rl::lora_parameter_count(gpt2, lora), 12.0 * 16 * ((768 + 768) + (3072 + 768)));
+    lora.targets = {"c_attn"};
+    auto with = batch(4, 4);
+    with.lora = lora;
+    const auto full = rl::estimate_ppo_memory(gpt2, batch(4, 4)), adapted = rl::estimate_ppo_memory(gpt2, with);
+    const double params = rl::gpt2_parameter_count(gpt2);
+    EXPECT_NEAR(adapted.weights, 4 * (params + 4 * (12.0 * 16 * 4 * 768 + 769)), 1.0);
+    EXPECT_NEAR(full.weights, 5 * 4 * params, 1.0);
+    EXPECT_EQ(adapted.training, full.training);  // the backward pass still runs through every layer
+    EXPECT_LT(adapted.peak(), full.peak() - 1.5 * (1 << 30));
+    lora.r = 0;
+    EXPECT_EQ(rl::lora_parameter_count(gpt2, lora), 0.0);
+}
+
 TEST(PpoMemory, TheEstimateGrowsWithBatchMiniBatchAndSequence) {
     const rl::Gpt2Config gpt2;
     double last = 0;
