@@ -257,6 +257,12 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         cfg.steps = steps;
     }
     rl::check_rank_split(cfg, world);
+    if (!cfg.lora.enabled())
+        for (const char * flag : {"--lora-alpha", "--lora-dropout", "--lora-targets", "--merge"})
+            if (cmd.count(flag) > 0)
+                throw Error(std::string(flag) + " applies to LoRA adapters: add --lora-r R" +
+                            (a.run.resume ? " (the resumed run trains every weight)" : ""));
+    if (a.run.merge_lora && a.no_export) throw Error("--merge shapes the export, which --no-export turns off");
     a.run.overwrite = a.overwrite;
     if (main_rank && cfg.bf16 && a.run.device == "cpu" && !rl::cpu_has_native_bf16())
         std::cerr << "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16, so bfloat16 is converted in "
@@ -447,8 +453,8 @@ void run_eval_cmd(EvalArgs & a) {
     const auto dir = resolve_model_dir(a.model, a.data.hub);
     // A PEFT adapter directory (what `ragppo ppo --lora-r` exports) runs on its base model.
     const auto resolve_base = [&](const std::string & base) { return resolve_model_dir(base, a.data.hub); };
-    const rl::Gpt2Config model_config = rl::read_gpt2_config(
-        rl::is_peft_adapter_dir(dir) ? resolve_base(rl::read_peft_adapter_config(dir).base_model) : dir);
+    const rl::Gpt2Config model_config =
+        rl::read_gpt2_config(rl::is_peft_adapter_dir(dir) ? resolve_base(rl::peft_base_model(dir)) : dir);
     if (const auto available = host_memory_for(a.device)) {
         rl::check_summarize_memory(model_config, a.p.batch_size, a.p.query_max_tokens, a.p.rollout.max_new_tokens, *available);
     }

@@ -33,6 +33,11 @@ std::optional<torch::Tensor> find_tensor(const TensorMap & tensors, const std::s
 
 }  // namespace
 
+void require_finite(const torch::Tensor & tensor, const std::string & name, const std::string & where) {
+    if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+        throw Error(where + ": tensor '" + name + "' holds NaN or infinite values");
+}
+
 bool is_conv1d_weight(const std::string & name) {
     for (const char * tail : {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"})
         if (ends_with(name, tail)) return true;
@@ -55,10 +60,7 @@ void load_gpt2_weights(Gpt2PolicyImpl & policy, const TensorMap & tensors, const
             throw Error(where + " does not match its config.json: tensor '" + name + "' has shape " +
                         shape_str(found->sizes()) + ", expected " +
                         shape_str(is_conv1d_weight(name) ? p.value().t().sizes() : p.value().sizes()));
-        // A NaN or Inf weight makes every output NaN; libtorch would fail much later
-        // (sampling from NaN probabilities) with a stack trace instead of naming it.
-        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
-            throw Error(where + ": tensor '" + name + "' holds NaN or infinite values");
+        require_finite(tensor, name, where);
         p.value().copy_(tensor);  // converts dtype and moves to the parameter's device
     }
 }

@@ -31,6 +31,10 @@ Gpt2Policy load_gpt2_policy(const std::filesystem::path & dir, const Gpt2LoadOpt
 // ours [out, in]): attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj.
 bool is_conv1d_weight(const std::string & name);
 
+// A NaN or Inf weight makes every output NaN; libtorch would fail much later (sampling
+// from NaN probabilities). Throws ragppo::Error "where: tensor 'name' holds NaN or
+// infinite values" for a floating-point tensor that has one.
+void require_finite(const torch::Tensor & tensor, const std::string & name, const std::string & where);
 void load_gpt2_weights(Gpt2PolicyImpl & policy, const TensorMap & tensors, const std::string & where);
 
 }  // namespace ragppo::rl

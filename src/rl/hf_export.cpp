@@ -9,6 +9,7 @@
 #include "rl/lora.h"
 #include "rl/safetensors_writer.h"
 #include "util/atomic_write.h"
+#include "util/json_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -93,16 +94,8 @@ TensorMap hf_state_dict(Gpt2PolicyImpl & policy) {
 }
 
 std::string hf_config_json(const Gpt2PolicyImpl & policy, const fs::path & source_dir) {
-    nlohmann::json j = nlohmann::json::object();
     const fs::path source_config = source_dir / "config.json";
-    if (std::ifstream in(source_config); in) {
-        try {
-            j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::exception & e) {
-            throw Error(source_config.string() + ": not valid JSON (" + e.what() + ")");
-        }
-        if (!j.is_object()) throw Error(source_config.string() + ": not a JSON object");
-    }
+    nlohmann::json j = fs::exists(source_config) ? util::read_json_object(source_config) : nlohmann::json::object();
     const Gpt2Config & c = policy.config();
     j["model_type"] = "gpt2";
     j["architectures"] = {"GPT2LMHeadModel"};

@@ -2,6 +2,8 @@
 
 #include "ragppo.h"
 
+#include <algorithm>
+
 
 namespace ragppo::rl {
 
@@ -41,6 +43,12 @@ bool lora_target_matches(const std::string & site, const std::string & target) {
     return !target.empty() && (site == target || (site.size() > target.size() && site.ends_with("." + target)));
 }
 
+bool lora_site_targeted(const std::string & site, const std::vector<std::string> & targets) {
+    for (const auto & t : targets)
+        if (lora_target_matches(site, t)) return true;
+    return false;
+}
+
 bool has_lora(Gpt2PolicyImpl & policy) {
     for (const auto & s : lora_sites(policy))
         if (*s.adapter) return true;
@@ -48,16 +56,15 @@ bool has_lora(Gpt2PolicyImpl & policy) {
 }
 
 void check_lora_config(const LoraConfig & config, int64_t n_layer) {
-    if (config.r < 1) throw Error("LoRA rank must be at least 1, got " + std::to_string(config.r));
+    if (config.r < 1 || config.r > kMaxLoraRank)
+        throw Error("LoRA rank must be in 1.." + std::to_string(kMaxLoraRank) + ", got " + std::to_string(config.r));
     if (!(config.alpha > 0)) throw Error("LoRA alpha must be positive, got " + std::to_string(config.alpha));
     if (!(config.dropout >= 0 && config.dropout < 1))
         throw Error("LoRA dropout must be in [0, 1), got " + std::to_string(config.dropout));
     if (config.targets.empty()) throw Error("LoRA needs at least one target projection");
     const auto names = lora_site_names(n_layer);
     for (const auto & t : config.targets) {
-        bool found = false;
-        for (const auto & name : names) found = found || lora_target_matches(name, t);
-        if (!found)
+        if (std::none_of(names.begin(), names.end(), [&](const std::string & n) { return lora_target_matches(n, t); }))
             throw Error("LoRA target '" + t + "' names no GPT-2 projection (c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj, "
                         "or one block's, e.g. h.0.attn.c_attn)");
     }
@@ -69,11 +76,7 @@ LoraSummary apply_lora(Gpt2PolicyImpl & policy, const LoraConfig & config) {
     auto sites = lora_sites(policy);
     std::vector<LoraSite *> chosen;
     for (auto & site : sites)
-        for (const auto & t : config.targets)
-            if (lora_target_matches(site.name, t)) {
-                chosen.push_back(&site);
-                break;
-            }
+        if (lora_site_targeted(site.name, config.targets)) chosen.push_back(&site);
 
     // Everything but the value head is frozen first, so the adapters are what trains.
     LoraSummary summary;

@@ -30,6 +30,12 @@ std::vector<std::string> lora_site_names(int64_t n_layer);
 // PEFT's matching: a target names a projection when it is the whole name or its
 // tail after a dot ("c_proj", "attn.c_proj", "h.0.attn.c_attn").
 bool lora_target_matches(const std::string & site_name, const std::string & target);
+// Whether any of `targets` names the projection.
+bool lora_site_targeted(const std::string & site_name, const std::vector<std::string> & targets);
+
+// The largest rank accepted (PEFT has no limit; this keeps a corrupt
+// adapter_config.json from asking for terabytes before any shape is checked).
+constexpr int64_t kMaxLoraRank = 4096;
 
 struct LoraSummary {
     int64_t adapters = 0;
@@ -38,7 +44,7 @@ struct LoraSummary {
 };
 
 // Throws ragppo::Error, one line, unless `config` can be applied to a GPT-2 of
-// `n_layer` blocks: r >= 1, alpha > 0, dropout in [0, 1), and every target names
+// `n_layer` blocks: 1 <= r <= kMaxLoraRank, alpha > 0, dropout in [0, 1), and every target names
 // a projection. The CLI calls it before loading anything; apply_lora does too.
 void check_lora_config(const LoraConfig & config, int64_t n_layer);
 

@@ -4,6 +4,7 @@
 #include "rl/lora.h"
 #include "rl/safetensors_writer.h"
 #include "util/atomic_write.h"
+#include "util/json_file.h"
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
@@ -17,18 +18,6 @@ namespace ragppo::rl {
 namespace {
 
 const std::string kPrefix = "base_model.model.";
-
-nlohmann::json read_json(const fs::path & path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot read " + path.string());
-    try {
-        auto j = nlohmann::json::parse(in);
-        if (!j.is_object()) throw Error(path.string() + ": not a JSON object");
-        return j;
-    } catch (const nlohmann::json::exception & e) {
-        throw Error(path.string() + ": not valid JSON (" + e.what() + ")");
-    }
-}
 
 // A setting PEFT has that we do not implement must hold its default.
 void require_default(const nlohmann::json & j, const char * key, const nlohmann::json & fine, const fs::path & path) {
@@ -47,8 +36,7 @@ void copy_checked(torch::Tensor & into, const torch::Tensor & from, const std::s
     if (from.sizes() != into.sizes())
         throw Error(where.string() + ": tensor '" + name + "' has shape " + c10::str(from.sizes()) + ", expected " +
                     c10::str(into.sizes()));
-    if (from.is_floating_point() && !torch::isfinite(from).all().item<bool>())
-        throw Error(where.string() + ": tensor '" + name + "' holds NaN or infinite values");
+    require_finite(from, name, where.string());
     torch::NoGradGuard no_grad;
     into.copy_(from);
 }
@@ -60,9 +48,15 @@ bool is_peft_adapter_dir(const fs::path & dir) {
     return fs::is_regular_file(dir / "adapter_config.json", ec);
 }
 
+std::string peft_base_model(const fs::path & dir) {
+    const auto base = read_peft_adapter_config(dir).base_model;
+    if (base.empty()) throw Error((dir / "adapter_config.json").string() + " names no base model (base_model_name_or_path)");
+    return base;
+}
+
 PeftAdapterConfig read_peft_adapter_config(const fs::path & dir) {
     const fs::path path = dir / "adapter_config.json";
-    const auto j = read_json(path);
+    const auto j = util::read_json_object(path);
     PeftAdapterConfig out;
     try {
         if (j.value("peft_type", std::string()) != "LORA")
@@ -83,9 +77,11 @@ PeftAdapterConfig read_peft_adapter_config(const fs::path & dir) {
         out.lora.alpha = j.value("lora_alpha", 8.0);
         out.lora.dropout = j.value("lora_dropout", 0.0);
         const auto & targets = j.at("target_modules");
-        if (!targets.is_array())
+        if (targets.is_string())
             throw Error(path.string() + ": target_modules " + targets.dump() +
                         " is a regular expression; only a list of module names is supported");
+        if (!targets.is_array() || targets.empty())
+            throw Error(path.string() + ": target_modules must be a non-empty list of module names, got " + targets.dump());
         out.lora.targets = targets.get<std::vector<std::string>>();
         out.base_model = j.value("base_model_name_or_path", std::string());
     } catch (const nlohmann::json::exception & e) {
@@ -136,6 +132,10 @@ void load_peft_adapter(Gpt2PolicyImpl & policy, const fs::path & dir) {
 void export_peft_adapter(Gpt2PolicyImpl & policy, const LoraConfig & config, const std::string & base_model,
                          const fs::path & source_dir, const fs::path & out_dir) {
     if (!has_lora(policy)) throw Error("export_peft_adapter: the policy has no LoRA adapters");
+    std::error_code ec;
+    if (fs::exists(out_dir, ec) && fs::equivalent(out_dir, source_dir, ec))
+        throw Error("not exporting LoRA adapters over their base model " + source_dir.string() +
+                    " (the adapter directory names it as the base)");
     const nlohmann::json adapter_config = {
         {"peft_type", "LORA"},
         {"task_type", "CAUSAL_LM"},
@@ -169,10 +169,7 @@ void export_peft_adapter(Gpt2PolicyImpl & policy, const LoraConfig & config, con
 LoadedPolicy load_policy_or_adapter(const fs::path & dir, const Gpt2LoadOptions & options,
                                     const std::function<fs::path(const std::string &)> & resolve_base) {
     if (!is_peft_adapter_dir(dir)) return {load_gpt2_policy(dir, options), dir};
-    const auto config = read_peft_adapter_config(dir);
-    if (config.base_model.empty())
-        throw Error((dir / "adapter_config.json").string() + " names no base model (base_model_name_or_path)");
-    const fs::path base = resolve_base(config.base_model);
+    const fs::path base = resolve_base(peft_base_model(dir));
     LoadedPolicy out{load_gpt2_policy(base, options), dir};
     load_peft_adapter(*out.policy, dir);
     out.policy->eval();

@@ -34,6 +34,9 @@ struct PeftAdapterConfig {
 // modules_to_save, or a regex target_modules.
 PeftAdapterConfig read_peft_adapter_config(const std::filesystem::path & dir);
 
+// The adapter's base_model_name_or_path; throws ragppo::Error, one line, when it names none.
+std::string peft_base_model(const std::filesystem::path & dir);
+
 // The adapters' tensors under PEFT's saved names (no adapter name inside).
 TensorMap peft_state_dict(Gpt2PolicyImpl & policy);
 

@@ -22,6 +22,19 @@ AutocastScope::~AutocastScope() {
     at::autocast::set_autocast_dtype(type_, was_dtype_);
 }
 
+CacheFrozenWeightCasts::CacheFrozenWeightCasts(torch::nn::Module & module, bool active) {
+    if (!active) return;
+    for (auto & p : module.parameters())
+        if (!p.requires_grad()) {
+            p.set_requires_grad(true);
+            marked_.push_back(p);
+        }
+}
+
+CacheFrozenWeightCasts::~CacheFrozenWeightCasts() {
+    for (auto & p : marked_) p.set_requires_grad(false);
+}
+
 bool cpu_has_native_bf16() {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();

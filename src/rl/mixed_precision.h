@@ -27,6 +27,23 @@ private:
     bool nested_ = false;
 };
 
+// Autocast keeps its bf16 copy of a weight only when the weight requires grad, so
+// frozen weights (the base of a LoRA policy) would be cast again by every pass of
+// a region: every decode step of a rollout. For no-grad regions (nothing is
+// recorded, so nothing else changes): marks `module`'s frozen parameters as
+// requiring grad while it lives, when `active`. Declare it before the
+// AutocastScope, so the cache is dropped before the marks are.
+class CacheFrozenWeightCasts {
+public:
+    CacheFrozenWeightCasts(torch::nn::Module & module, bool active);
+    ~CacheFrozenWeightCasts();
+    CacheFrozenWeightCasts(const CacheFrozenWeightCasts &) = delete;
+    CacheFrozenWeightCasts & operator=(const CacheFrozenWeightCasts &) = delete;
+
+private:
+    std::vector<torch::Tensor> marked_;
+};
+
 // Whether this CPU computes bf16 dot products natively (AVX512_BF16 or AMX-BF16).
 // Elsewhere bf16 still runs, converted in software, usually slower than fp32.
 bool cpu_has_native_bf16();

@@ -54,9 +54,7 @@ double lora_parameter_count(const Gpt2Config & m, const LoraConfig & lora) {
     const double C = static_cast<double>(m.n_embd), I = static_cast<double>(m.mlp_width());
     double count = 0;
     for (const auto & name : lora_site_names(m.n_layer)) {
-        bool adapted = false;
-        for (const auto & t : lora.targets) adapted = adapted || lora_target_matches(name, t);
-        if (!adapted) continue;
+        if (!lora_site_targeted(name, lora.targets)) continue;
         // in + out of the projection: A is [r, in], B [out, r].
         const double in_plus_out = name.ends_with("c_attn") ? 4 * C : name.ends_with("attn.c_proj") ? 2 * C : C + I;
         count += static_cast<double>(lora.r) * in_plus_out;

@@ -134,6 +134,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
     torch::Tensor old_logprobs, values, ref_logprobs, full_kls;
     {
         torch::NoGradGuard no_grad;
+        CacheFrozenWeightCasts frozen(*policy_, config_.bf16);  // a LoRA base serves policy and reference passes
         AutocastScope precision(device, config_.bf16);
         policy_->eval();
         const auto mine = dp.my_share(torch::arange(bs, torch::kInt64));

@@ -67,6 +67,7 @@ std::vector<RolloutSequence> rollout(Gpt2PolicyImpl & policy, const std::vector<
     std::optional<torch::NoGradGuard> no_grad;
     if (params.bf16) no_grad.emplace();
     else inference.emplace();
+    CacheFrozenWeightCasts frozen(policy, params.bf16);   // a LoRA policy's base
     AutocastScope precision(policy.device(), params.bf16);  // no weight update inside: one region
 
     // Prefill: read every query once, filling the cache.

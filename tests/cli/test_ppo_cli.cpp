@@ -167,11 +167,20 @@ TEST(PpoCli, LoraRunExportsAnAdapterThatSummarizeEvalReads) {
     EXPECT_TRUE(fs::exists(fs::path(out) / "model/model.safetensors"));
     EXPECT_FALSE(fs::exists(fs::path(out) / "model/adapter_config.json"));
 
-    const auto bad = run_command(ragppo_cmd(small_ppo(ragppo::test::make_temp_dir("ppo_cli_lora_bad_") + "/run") +
-                                            " --lora-r 2 --lora-targets c_attn,wte"));
-    EXPECT_NE(bad.exit_code, 0);
-    EXPECT_NE(bad.err.find("LoRA target 'wte' names no GPT-2 projection"), std::string::npos) << bad.err;
-    EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+    const std::pair<const char *, const char *> refused_flags[] = {
+        {" --lora-r 2 --lora-targets c_attn,wte", "LoRA target 'wte' names no GPT-2 projection"},
+        {" --lora-alpha 16", "--lora-alpha applies to LoRA adapters: add --lora-r R"},
+        {" --merge", "--merge applies to LoRA adapters"},
+        {" --lora-r 2 --merge --no-export", "--merge shapes the export, which --no-export turns off"},
+    };
+    for (const auto & [flags, says] : refused_flags) {
+        const std::string dir = ragppo::test::make_temp_dir("ppo_cli_lora_bad_") + "/run";
+        const auto bad = run_command(ragppo_cmd(small_ppo(dir) + flags));
+        EXPECT_NE(bad.exit_code, 0) << flags;
+        EXPECT_NE(bad.err.find(says), std::string::npos) << bad.err;
+        EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+        EXPECT_FALSE(fs::exists(dir)) << flags;  // refused before anything was written
+    }
 }
 
 TEST(PpoCli, MissingColumnsIsAOneLineError) {

@@ -8,6 +8,7 @@
 #include "rl/hf_export.h"
 #include "rl/lora.h"
 #include "rl/lora_peft.h"
+#include "rl/mixed_precision.h"
 #include "rl/ppo_memory.h"
 #include "support/files.h"
 #include "support/process.h"
@@ -146,7 +147,7 @@ TEST(Lora, BadSettingsAreOneLineErrors) {
     };
     LoraConfig c;
     c.r = 0;
-    fails(c, "rank must be at least 1");
+    fails(c, "rank must be in 1..4096, got 0");
     c.r = 2;
     c.targets = {"c_attn", "wte"};
     fails(c, "LoRA target 'wte' names no GPT-2 projection");
@@ -227,7 +228,9 @@ TEST(Lora, PeftLoadsOurAdapterExport) {
     c.targets = {"c_attn", "mlp.c_proj"};
     apply_lora(*policy, c);
     {
-        torch::NoGradGuard no_grad;  // a trained-looking adapter: B away from zero
+        torch::NoGradGuard no_grad;  // a trained-looking adapter (B away from zero) and value head
+        policy->v_head->summary->weight.normal_(0.0, 0.5);
+        policy->v_head->summary->bias.fill_(0.25);
         int64_t k = 0;
         for (const auto & s : lora_sites(*policy))
             if (*s.adapter) {
@@ -242,10 +245,12 @@ TEST(Lora, PeftLoadsOurAdapterExport) {
     for (const char * f : {"adapter_config.json", "adapter_model.safetensors", "value_head.safetensors"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
 
-    // Our own reader gets the same model back.
+    // Our own reader gets the same model back, value head included.
     auto back = tiny_base();
     load_peft_adapter(*back, out);
     EXPECT_EQ(max_diff(logits(*back, b), ours, b.mask), 0.0);
+    EXPECT_TRUE(torch::equal(back->v_head->summary->weight, policy->v_head->summary->weight));
+    EXPECT_TRUE(torch::equal(back->v_head->summary->bias, policy->v_head->summary->bias));
     const auto cfg = read_peft_adapter_config(out);
     EXPECT_EQ(cfg.base_model, test::fixture("lora_tiny_base"));
     EXPECT_EQ(cfg.lora.targets, c.targets);
@@ -288,4 +293,43 @@ TEST(Lora, PolicyOrAdapterDirectoryLoadsEither) {
     auto plain = load_policy_or_adapter(test::fixture("lora_tiny_base"), {}, resolve);
     EXPECT_TRUE(asked.empty());
     EXPECT_EQ(adapters_of(*plain.policy), 0);
+}
+
+TEST(Lora, AnAdapterExportOverItsBaseIsRefused) {
+    auto policy = tiny_base();
+    LoraConfig c;
+    c.r = 2;
+    apply_lora(*policy, c);
+    const fs::path base = fs::path(test::make_temp_dir("lora_over_base")) / "base";
+    fs::copy(test::fixture("lora_tiny_base"), base);
+    try {
+        export_peft_adapter(*policy, c, base.string(), base, base);
+        ADD_FAILURE() << "exported over the base";
+    } catch (const Error & e) {
+        EXPECT_NE(std::string(e.what()).find("not exporting LoRA adapters over their base model"), std::string::npos);
+    }
+    EXPECT_TRUE(fs::exists(base / "model.safetensors"));
+    EXPECT_FALSE(fs::exists(base / "adapter_config.json"));
+}
+
+// Autocast keeps bf16 copies only of weights that require grad: the frozen base is
+// marked for a no-grad region and frozen again after it.
+TEST(Lora, FrozenWeightsAreCacheableInsideTheScopeAndFrozenAfter) {
+    auto policy = tiny_base();
+    LoraConfig c;
+    c.r = 2;
+    apply_lora(*policy, c);
+    const auto & wte = policy->transformer->wte->weight;
+    EXPECT_FALSE(wte.requires_grad());
+    {
+        CacheFrozenWeightCasts frozen(*policy, true);
+        EXPECT_TRUE(wte.requires_grad());
+    }
+    EXPECT_FALSE(wte.requires_grad());
+    {
+        CacheFrozenWeightCasts off(*policy, false);
+        EXPECT_FALSE(wte.requires_grad());
+    }
+    for (const auto & p : trainable_parameters(*policy))  // adapters and value head only, as before
+        EXPECT_TRUE(p.numel() < wte.numel());
 }

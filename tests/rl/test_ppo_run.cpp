@@ -5,6 +5,8 @@
 // checkpoint, and PPO raises the held-out ROUGE-1.
 #include "gpt2_fixtures.h"
 #include "ragppo.h"
+#include "rl/gpt2_load.h"
+#include "rl/lora.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_run.h"
 #include "support/files.h"
@@ -64,10 +66,12 @@ nlohmann::json without_times(nlohmann::json j) {
     return j;
 }
 
-std::vector<torch::Tensor> checkpoint_weights(const fs::path & ckpt) {
+// The checkpoint's policy weights; with `lora`, its adapters' too.
+std::vector<torch::Tensor> checkpoint_weights(const fs::path & ckpt, const LoraConfig & lora = {}) {
     torch::serialize::InputArchive in;
     in.load_from((ckpt / "policy.pt").string());
     auto policy = Gpt2Policy(read_gpt2_config(test::fixture("ppo_tiny_lm")));
+    if (lora.enabled()) apply_lora(*policy, lora);
     policy->load(in);
     std::vector<torch::Tensor> out;
     for (const auto & p : policy->parameters()) out.push_back(p.detach().clone());
@@ -83,13 +87,21 @@ bool same_weights(const std::vector<torch::Tensor> & a, const std::vector<torch:
 
 }  // namespace
 
-TEST(PpoRun, ResumeContinuesExactlyAsAnUninterruptedRun) {
+namespace {
+
+// 4 steps straight against 2 + 2 resumed, with `adjust` applied to both runs' settings.
+void expect_resume_continues_exactly(const std::function<void(PpoRunParams &)> & adjust) {
     const std::string straight = test::make_temp_dir("ppo-straight"), split = test::make_temp_dir("ppo-split");
-    const auto full = run_ppo(small_run(straight, 4));
+    auto params = [&](const std::string & out, int64_t steps) {
+        auto p = small_run(out, steps);
+        adjust(p);
+        return p;
+    };
+    const auto full = run_ppo(params(straight, 4));
     ASSERT_EQ(full.steps_done, 4);
 
-    run_ppo(small_run(split, 2));
-    auto resumed = small_run(split, 4);
+    run_ppo(params(split, 2));
+    auto resumed = params(split, 4);
     resumed.resume = true;
     resumed.ppo.learning_rate = 0.5;  // ignored: a resumed run keeps the settings it started with
     const auto second = run_ppo(resumed);
@@ -101,8 +113,53 @@ TEST(PpoRun, ResumeContinuesExactlyAsAnUninterruptedRun) {
     ASSERT_EQ(b.size(), 4u);
     for (size_t i = 0; i < 4; ++i) EXPECT_EQ(without_times(a[i]), without_times(b[i])) << "step " << i + 1;
     EXPECT_EQ(read_jsonl(fs::path(straight) / "samples.jsonl"), read_jsonl(fs::path(split) / "samples.jsonl"));
-    EXPECT_TRUE(same_weights(checkpoint_weights(*latest_checkpoint(fs::path(straight) / "checkpoints")),
-                             checkpoint_weights(*latest_checkpoint(fs::path(split) / "checkpoints"))));
+    const auto lora = params(straight, 4).ppo.lora;
+    const auto weights = checkpoint_weights(*latest_checkpoint(fs::path(straight) / "checkpoints"), lora);
+    EXPECT_TRUE(same_weights(weights, checkpoint_weights(*latest_checkpoint(fs::path(split) / "checkpoints"), lora)));
+    if (lora.enabled()) {  // the adapters are in the checkpoint, not just the base
+        const auto base = checkpoint_weights(*latest_checkpoint(fs::path(straight) / "checkpoints"));
+        EXPECT_GT(weights.size(), base.size());
+    }
+}
+
+}  // namespace
+
+TEST(PpoRun, ResumeContinuesExactlyAsAnUninterruptedRun) {
+    expect_resume_continues_exactly([](PpoRunParams &) {});
+}
+
+// LoRA: the checkpoint holds the adapters and Adam's state for them alone, and the
+// resumed run re-attaches adapters of the settings it started with.
+TEST(PpoRun, LoraResumeContinuesExactlyAsAnUninterruptedRun) {
+    expect_resume_continues_exactly([](PpoRunParams & p) {
+        p.ppo.lora.r = 4;
+        p.ppo.lora.targets = {"c_attn", "c_fc"};
+    });
+}
+
+// BF16 autocast with LoRA: frozen base weights are marked cacheable for the no-grad
+// passes (CacheFrozenWeightCasts) and frozen again after; the run trains the adapters.
+TEST(PpoRun, LoraWithBf16TrainsTheAdaptersAndLeavesTheBaseFrozen) {
+    const std::string out = test::make_temp_dir("ppo-lora-bf16");
+    auto p = small_run(out, 2);
+    p.ppo.lora.r = 4;
+    p.ppo.bf16 = true;
+    const auto r = run_ppo(p);
+    ASSERT_EQ(r.steps_done, 2);
+    for (const auto & line : read_jsonl(fs::path(out) / "stats.jsonl")) EXPECT_TRUE(std::isfinite(line["ppo/loss/total"].get<double>()));
+    const auto ckpt = *latest_checkpoint(fs::path(out) / "checkpoints");
+    torch::serialize::InputArchive in;
+    in.load_from((ckpt / "policy.pt").string());
+    auto policy = Gpt2Policy(read_gpt2_config(test::fixture("ppo_tiny_lm")));
+    apply_lora(*policy, p.ppo.lora);
+    policy->load(in);
+    double moved_b = 0;
+    for (const auto & site : lora_sites(*policy))
+        if (*site.adapter) moved_b = std::max(moved_b, (*site.adapter)->lora_B->weight.abs().max().item<double>());
+    EXPECT_GT(moved_b, 0.0);  // B starts at zero
+    // The base in the checkpoint is the model's own.
+    auto base = load_gpt2_policy(test::fixture("ppo_tiny_lm"));
+    EXPECT_TRUE(torch::equal(policy->transformer->wte->weight, base->transformer->wte->weight));
 }
 
 TEST(PpoRun, KillWhileCheckpointingKeepsThePreviousCheckpoint) {
