@@ -517,6 +517,8 @@ LORA_VARIANTS = {
     "full": [],
     "lora-c_attn": ["--lora-r", "16", "--lora-alpha", "32", "--lora-targets", "c_attn"],
     "lora-all": ["--lora-r", "16", "--lora-alpha", "32", "--lora-targets", "c_attn,c_proj,c_fc"],
+    "full-bf16": ["--bf16"],
+    "lora-c_attn-bf16": ["--lora-r", "16", "--lora-alpha", "32", "--lora-targets", "c_attn", "--bf16"],
 }
 
 
@@ -655,8 +657,8 @@ def doc_serve(sv: dict | None) -> list[str]:
     for name, r in (("ragppo", ours), ("llama-server", ref)):
         if r["error_samples"]:
             L.append(f"- {name} errors (first kinds): {'; '.join(r['error_samples'])}")
-    L += ["- ragppo's `--parallel N` is N llama.cpp contexts, each with its own copy of the model and one thread pool "
-          "(not yet continuous batching in one context, as llama-server's slots are): issue 10.",
+    L += ["- Both servers batch their slots' sequences in one llama.cpp context (continuous batching); ragppo's "
+          "`--parallel N` runs N sequences of `-c` tokens each (`llm/batch_engine.h`).",
           f"- Load average: {sv['load']['before']} -> {sv['load']['after']}", ""]
     return L
 
