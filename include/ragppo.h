@@ -162,6 +162,12 @@ struct Generator;  // opaque
 using GeneratorPtr = std::unique_ptr<Generator, void (*)(Generator *)>;
 
 GeneratorPtr generator_load(const GeneratorParams & params);
+// `n_seq` handles onto one model and one llama.cpp context (continuous batching, as
+// llama-server's slots): each handle is used by one thread at a time, and the
+// generations in flight on all of them decode together, one sequence each, in one
+// batch per step (`params.n_threads` threads for the whole context). Each
+// generation has `params.n_ctx` tokens of context of its own.
+std::vector<GeneratorPtr> generator_load_batched(const GeneratorParams & params, int n_seq);
 int generator_n_ctx(const Generator & g);
 // The prompt as the model will read it once the chat format is applied.
 std::string generator_format(const Generator & g, const std::string & user_prompt);

@@ -16,8 +16,9 @@ void register_serve(CLI::App & app) {
     cmd->add_option("--port", c->port, "TCP port, 0..65535; 0 = any free port (the start-up line names it)")
         ->capture_default_str()->check(int_in("--port", 0, 65535));
     cmd->add_option("--parallel", c->parallel,
-                    "Generation slots: answers decoded at the same time, each slot its own llama.cpp context and copy of the "
-                    "LLM (not yet continuous batching in one context); the -t threads (0: every core) are shared out between them, at least one each")
+                    "Generation slots: answers decoded at the same time, as sequences of one llama.cpp context and one copy "
+                    "of the LLM, batched together at every step (continuous batching) on the -t threads (0: every core); "
+                    "each slot has -c tokens of context")
         ->capture_default_str()->check(int_in("--parallel", 1, 64));
     cmd->add_option("--queue-size", c->queue_size, "Answers that may wait for a free slot; one more gets 503 with Retry-After")
         ->capture_default_str()->check(int_in("--queue-size", 0, 4096));

@@ -25,21 +25,19 @@ bool is_loopback_host(const std::string & host) {
 
 namespace {
 
-// -t (else every core) is the whole server's: each slot gets an even share of it, at
-// least one thread. N contexts with all the threads each only fight over the cores
-// (-t 2 --parallel 4 used to run 8 busy-waiting threads on 2 cores).
-int threads_per_slot(const ServeConfig & c) {
-    const int threads = llm::default_threads(c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads);
-    return std::max(1, threads / c.parallel);
+// -t (else every core) is the whole server's: the one context that decodes every
+// slot's sequence together uses all of them.
+int server_threads(const ServeConfig & c) {
+    return llm::default_threads(c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads);
 }
 
+// --parallel N: N sequences of one llama.cpp context, decoded in one batch per step
+// (continuous batching), each with -c tokens of context.
 std::vector<GeneratorPtr> load_slots(const ServeConfig & c) {
     GeneratorParams gp = c.engine.llm;
     gp.hub = c.engine.hub;
-    gp.n_threads = threads_per_slot(c);
-    std::vector<GeneratorPtr> slots;
-    for (int i = 0; i < c.parallel; ++i) slots.push_back(generator_load(gp));
-    return slots;
+    gp.n_threads = server_threads(c);
+    return generator_load_batched(gp, c.parallel);
 }
 
 }  // namespace
@@ -99,8 +97,8 @@ void run_server(const ServeConfig & config) {
     }
 
     std::fprintf(stderr,
-                 "ragppo serve: listening on http://%s:%d (%d slot(s) of %d thread(s), queue %d, n_ctx %d, index %zu nodes%s)\n",
-                 config.host.c_str(), port, config.parallel, threads_per_slot(config), config.queue_size, st.n_ctx, st.retrieval->manifest().n_nodes,
+                 "ragppo serve: listening on http://%s:%d (%d slot(s) batched in one context of %d thread(s), queue %d, n_ctx %d, index %zu nodes%s)\n",
+                 config.host.c_str(), port, config.parallel, server_threads(config), config.queue_size, st.n_ctx, st.retrieval->manifest().n_nodes,
                  config.api_key.empty() ? "" : ", API key required");
     std::fflush(stderr);
     listening = &svr;

@@ -1,8 +1,8 @@
-// Generation slots: one loaded Generator (its own llama.cpp context) per slot, one
-// worker thread per slot, and a bounded queue in front of them. A llama.cpp context
-// is not thread-safe, so each context only ever runs on its own worker; --parallel N
-// gives N contexts decoding at the same time (not yet continuous batching in one
-// context: each slot holds its own copy of the weights).
+// Generation slots: one Generator handle per slot, one worker thread per slot, and a
+// bounded queue in front of them. The handles come from generator_load_batched: the
+// slots' generations are sequences of one llama.cpp context and one copy of the
+// weights, decoded together in one batch per step (continuous batching); a worker
+// blocks in generate() while its sequence runs.
 #pragma once
 
 #include "ragppo.h"

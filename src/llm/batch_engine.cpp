@@ -1,0 +1,168 @@
+#include "llm/batch_engine.h"
+
+#include "llm/decoding.h"
+#include "util/timer.h"
+
+#include <optional>
+
+namespace ragppo::llm {
+
+using util::Clock;
+using util::ms_since;
+
+struct BatchEngine::Job {
+    const std::vector<llama_token> * prompt;
+    Decoding decoding;
+    llama_seq_id seq = -1;
+    llama_pos pos = 0;                 // where the next token goes in its sequence
+    std::optional<llama_token> next;   // the token to evaluate next (none: the prompt)
+    int32_t output = -1;               // its logits' index in this step's batch
+    Clock::time_point started, prompt_done;
+    double prompt_ms = 0;
+    // Set by the engine thread under mu_ when the job is over.
+    bool done = false;
+    Generation result;
+    std::exception_ptr error;
+
+    Job(const std::vector<llama_token> & p, const llama_vocab * vocab, const SamplingParams & s,
+        const std::function<void(const std::string &)> & on_token)
+        : prompt(&p), decoding(vocab, s, on_token) {}
+};
+
+BatchEngine::BatchEngine(llama_model * model, int n_seq, int n_ctx_per_seq, int n_threads)
+    : model_(model), vocab_(llama_model_get_vocab(model)), n_seq_(n_seq), n_ctx_per_seq_(n_ctx_per_seq) {
+    if (n_seq < 1) throw Error("the batch engine needs at least one sequence, got " + std::to_string(n_seq));
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = static_cast<uint32_t>(n_seq) * static_cast<uint32_t>(n_ctx_per_seq);
+    cp.n_batch = cp.n_ctx;  // every prompt of a step in one llama_decode (split into ubatches inside)
+    cp.n_seq_max = static_cast<uint32_t>(n_seq);
+    cp.kv_unified = false;  // a KV stream of n_ctx_per_seq cells per sequence
+    cp.n_threads = cp.n_threads_batch = n_threads;
+    cp.no_perf = true;
+    ctx_.reset(llama_init_from_model(model, cp));
+    if (!ctx_) throw Error("failed to create a generation context of " + std::to_string(n_seq) + " sequences");
+    batch_ = llama_batch_init(static_cast<int32_t>(cp.n_batch), 0, 1);
+    thread_ = std::thread([this] { loop(); });
+}
+
+BatchEngine::~BatchEngine() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    llama_batch_free(batch_);
+}
+
+Generation BatchEngine::run(const std::vector<llama_token> & prompt, const SamplingParams & sampling,
+                            const std::function<void(const std::string &)> & on_token) {
+    Job job(prompt, vocab_, sampling, on_token);
+    job.started = Clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) throw Error("the generation engine is shutting down");
+    waiting_.push_back(&job);
+    wake_.notify_all();
+    wake_.wait(lock, [&] { return job.done; });
+    if (job.error) std::rethrow_exception(job.error);
+    Generation g = std::move(job.result);
+    g.prompt_tokens = static_cast<int>(prompt.size());
+    g.prompt_ms = job.prompt_ms;
+    g.generate_ms = ms_since(job.prompt_done);
+    return g;
+}
+
+void BatchEngine::loop() {
+    std::vector<Job *> running;             // by sequence id; null = free
+    running.assign(static_cast<size_t>(n_seq_), nullptr);
+    for (;;) {
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            auto busy = [&] {
+                for (auto * j : running)
+                    if (j) return true;
+                return false;
+            };
+            wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || busy(); });
+            if (stopping_) {
+                // Callers still waiting or running get an error rather than a hang.
+                for (auto * j : waiting_) j->error = std::make_exception_ptr(Error("the generation engine stopped")), j->done = true;
+                for (auto * j : running)
+                    if (j) j->error = std::make_exception_ptr(Error("the generation engine stopped")), j->done = true;
+                waiting_.clear();
+                wake_.notify_all();
+                return;
+            }
+            // Free sequences take waiting callers, oldest first.
+            for (size_t s = 0; s < running.size() && !waiting_.empty(); ++s) {
+                if (running[s]) continue;
+                running[s] = waiting_.front();
+                waiting_.pop_front();
+                running[s]->seq = static_cast<llama_seq_id>(s);
+            }
+        }
+        step(running);
+    }
+}
+
+// One llama_decode over every running sequence, then one sampled token each.
+void BatchEngine::step(std::vector<Job *> & running) {
+    batch_.n_tokens = 0;
+    auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
+        const int32_t i = batch_.n_tokens++;
+        batch_.token[i] = t;
+        batch_.pos[i] = pos;
+        batch_.n_seq_id[i] = 1;
+        batch_.seq_id[i][0] = seq;
+        batch_.logits[i] = logits;
+        return i;
+    };
+    for (auto * j : running) {
+        if (!j) continue;
+        if (!j->next) {  // a new sequence: its whole prompt, logits for the last token
+            const auto & p = *j->prompt;
+            for (size_t k = 0; k < p.size(); ++k) j->output = add(p[k], static_cast<llama_pos>(k), j->seq, k + 1 == p.size());
+            j->pos = static_cast<llama_pos>(p.size());
+        } else {
+            j->output = add(*j->next, j->pos++, j->seq, true);
+        }
+    }
+    const bool ok = llama_decode(ctx_.get(), batch_) == 0;
+
+    std::vector<Job *> finished;
+    for (auto *& j : running) {
+        if (!j) continue;
+        const bool first = !j->next;
+        if (first) {
+            j->prompt_ms = ms_since(j->started);
+            j->prompt_done = Clock::now();
+        }
+        std::optional<llama_token> t;
+        try {
+            if (!ok) throw Error(first ? "llama.cpp failed to evaluate the prompt" : "llama.cpp failed to evaluate a generated token");
+            t = j->decoding.next(ctx_.get(), j->output);
+        } catch (...) {
+            j->error = std::current_exception();
+        }
+        if (t && !j->error) {
+            j->next = t;
+            continue;
+        }
+        if (!j->error) {
+            try {
+                j->result = j->decoding.finish();
+            } catch (...) {
+                j->error = std::current_exception();
+            }
+        }
+        llama_memory_seq_rm(llama_get_memory(ctx_.get()), j->seq, -1, -1);
+        finished.push_back(j);
+        j = nullptr;
+    }
+    if (finished.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto * j : finished) j->done = true;
+    wake_.notify_all();
+}
+
+}  // namespace ragppo::llm

@@ -1,0 +1,60 @@
+// Continuous batching: one llama.cpp context decodes the generations of many
+// callers together, each on its own sequence (llama-server's slots). A caller's
+// run() blocks until its generation is over; meanwhile one engine thread builds
+// a batch per step from every sequence in flight (a new sequence's whole prompt,
+// or the last sampled token of a running one), decodes it once and samples
+// every sequence from its own logits. A finished sequence frees its cells at
+// once and a waiting caller takes its place on the next step.
+#pragma once
+
+#include "llm/llama_runtime.h"
+#include "ragppo.h"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ragppo::llm {
+
+class BatchEngine {
+public:
+    // `n_seq` sequences of `n_ctx_per_seq` tokens each (separate KV streams, so one
+    // sequence can never crowd out another), decoded with `n_threads` threads.
+    BatchEngine(llama_model * model, int n_seq, int n_ctx_per_seq, int n_threads);
+    ~BatchEngine();
+    BatchEngine(const BatchEngine &) = delete;
+    BatchEngine & operator=(const BatchEngine &) = delete;
+
+    // Generates from `prompt` (tokens, chat format applied, at most n_ctx_per_seq
+    // with the new ones; the caller checks). Thread-safe; on_token runs on the
+    // engine thread, and an exception it throws ends this generation only and is
+    // rethrown here.
+    Generation run(const std::vector<llama_token> & prompt, const SamplingParams & sampling,
+                   const std::function<void(const std::string & piece)> & on_token);
+
+    int n_seq() const { return n_seq_; }
+
+private:
+    struct Job;
+    void loop();
+    void step(std::vector<Job *> & running);
+
+    llama_model * model_;
+    const llama_vocab * vocab_;
+    int n_seq_, n_ctx_per_seq_;
+    ContextPtr ctx_;
+    llama_batch batch_;
+
+    std::mutex mu_;
+    std::condition_variable wake_;
+    std::deque<Job *> waiting_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace ragppo::llm

@@ -1,0 +1,135 @@
+// generator_load_batched: the handles' generations decode together as sequences of
+// one llama.cpp context (llm/batch_engine.h). On the default SmolLM2-135M GGUF:
+// each concurrent generation is the one a lone generator makes, more callers than
+// sequences wait their turn, and one caller's failure or cancellation ends only its
+// own generation.
+#include "ragppo.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+using namespace ragppo;
+
+namespace {
+
+GeneratorParams params(int n_ctx = 512) {
+    GeneratorParams p;
+    p.format = ChatFormat::Raw;
+    p.n_ctx = n_ctx;
+    p.n_threads = 2;
+    p.hub.offline = true;
+    return p;
+}
+
+SamplingParams greedy(int n) {
+    SamplingParams s;
+    s.temperature = 0;
+    s.max_new_tokens = n;
+    return s;
+}
+
+const std::vector<std::string> & prompts() {
+    static const std::vector<std::string> p{
+        "The best way to cook rice is",
+        "Ingredients for a classic pancake batter:",
+        "Once upon a time, in a small village by the sea,",
+        "To make a simple tomato sauce, first",
+        "A good omelette needs",
+    };
+    return p;
+}
+
+// What one generator alone makes of each prompt.
+const std::vector<Generation> & alone() {
+    static const std::vector<Generation> out = [] {
+        auto g = generator_load(params());
+        std::vector<Generation> r;
+        for (const auto & p : prompts()) r.push_back(generate(*g, p, greedy(24)));
+        return r;
+    }();
+    return out;
+}
+
+}  // namespace
+
+// Five callers on three sequences at once: every answer is the lone generator's (the
+// sequences never see each other's cells), and the two that waited ran after a free.
+TEST(BatchedGenerator, ConcurrentGenerationsEqualThoseOfALoneGenerator) {
+    const auto & expected = alone();
+    auto handles = generator_load_batched(params(), 3);
+    ASSERT_EQ(handles.size(), 3u);
+    EXPECT_EQ(generator_n_ctx(*handles[0]), 512);
+    std::vector<std::future<Generation>> runs;
+    std::vector<std::string> streamed(prompts().size());
+    std::mutex handle_mu[3];
+    for (size_t i = 0; i < prompts().size(); ++i)
+        runs.push_back(std::async(std::launch::async, [&, i] {
+            std::lock_guard<std::mutex> lock(handle_mu[i % 3]);  // a handle serves one thread at a time
+            return generate(*handles[i % 3], prompts()[i], greedy(24),
+                            [&, i](const std::string & piece) { streamed[i] += piece; });
+        }));
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const Generation g = runs[i].get();
+        EXPECT_EQ(g.text, expected[i].text) << prompts()[i];
+        EXPECT_EQ(streamed[i], g.text);
+        EXPECT_EQ(g.completion_tokens, expected[i].completion_tokens);
+        EXPECT_EQ(g.prompt_tokens, expected[i].prompt_tokens);
+        EXPECT_EQ(g.stop, expected[i].stop);
+        EXPECT_FALSE(g.text.empty());
+    }
+}
+
+// Sequences take turns through one context: the same prompt twice on one handle, then
+// on another, gives the same text (a finished sequence's cells were freed).
+TEST(BatchedGenerator, AFinishedSequenceLeavesNothingBehind) {
+    auto handles = generator_load_batched(params(), 2);
+    const auto first = generate(*handles[0], prompts()[0], greedy(16)).text;
+    EXPECT_EQ(generate(*handles[0], prompts()[0], greedy(16)).text, first);
+    EXPECT_EQ(generate(*handles[1], prompts()[0], greedy(16)).text, first);
+    SamplingParams seeded = greedy(16);
+    seeded.temperature = 0.8f;
+    seeded.seed = 7;
+    EXPECT_EQ(generate(*handles[1], prompts()[1], seeded).text, generate(*handles[0], prompts()[1], seeded).text);
+}
+
+// A caller whose stream callback throws (a client that went away) gets its exception;
+// the generation running beside it finishes unchanged.
+TEST(BatchedGenerator, OneCallersFailureEndsOnlyItsOwnGeneration) {
+    const auto & expected = alone();
+    auto handles = generator_load_batched(params(), 2);
+    struct Gone {};
+    std::atomic<int> pieces{0};
+    auto quitter = std::async(std::launch::async, [&] {
+        return generate(*handles[0], prompts()[2], greedy(24), [&](const std::string &) {
+            if (++pieces == 3) throw Gone{};
+        });
+    });
+    auto stayer = std::async(std::launch::async, [&] { return generate(*handles[1], prompts()[1], greedy(24)); });
+    EXPECT_THROW(quitter.get(), Gone);
+    EXPECT_EQ(stayer.get().text, expected[1].text);
+    // Its sequence is free again and clean.
+    EXPECT_EQ(generate(*handles[0], prompts()[2], greedy(24)).text, expected[2].text);
+}
+
+TEST(BatchedGenerator, EachSequenceHasTheContextItWasGiven) {
+    auto handles = generator_load_batched(params(128), 2);
+    std::string big;
+    for (int i = 0; i < 200; ++i) big += "tomato ";
+    try {
+        generate(*handles[1], big, greedy(8));
+        FAIL() << "expected an error";
+    } catch (const Error & e) {
+        EXPECT_NE(std::string(e.what()).find("exceeds the context window of 128"), std::string::npos) << e.what();
+    }
+    // A prompt that fills most of a sequence's 128 cells still runs beside another.
+    std::string fits;
+    for (int i = 0; i < 40; ++i) fits += "egg ";
+    ASSERT_LT(generator_count_tokens(*handles[0], fits) + 16, 128);
+    auto a = std::async(std::launch::async, [&] { return generate(*handles[0], fits, greedy(16)); });
+    auto b = std::async(std::launch::async, [&] { return generate(*handles[1], fits, greedy(16)); });
+    EXPECT_EQ(a.get().text, b.get().text);
+    EXPECT_THROW(generator_load_batched(params(), 0), Error);
+}
