@@ -166,7 +166,8 @@ GeneratorPtr generator_load(const GeneratorParams & params);
 // llama-server's slots): each handle is used by one thread at a time, and the
 // generations in flight on all of them decode together, one sequence each, in one
 // batch per step (`params.n_threads` threads for the whole context). Each
-// generation has `params.n_ctx` tokens of context of its own.
+// generation has `params.n_ctx` tokens of context of its own. `on_token` runs on the
+// engine's thread: it must not block (every sequence waits for it).
 std::vector<GeneratorPtr> generator_load_batched(const GeneratorParams & params, int n_seq);
 int generator_n_ctx(const Generator & g);
 // The prompt as the model will read it once the chat format is applied.

@@ -3,6 +3,7 @@
 #include "llm/decoding.h"
 #include "util/timer.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace ragppo::llm {
@@ -36,7 +37,12 @@ BatchEngine::BatchEngine(llama_model * model, int n_seq, int n_ctx_per_seq, int 
     cp.n_ctx = static_cast<uint32_t>(n_seq) * static_cast<uint32_t>(n_ctx_per_seq);
     cp.n_batch = cp.n_ctx;  // every prompt of a step in one llama_decode (split into ubatches inside)
     cp.n_seq_max = static_cast<uint32_t>(n_seq);
-    cp.kv_unified = false;  // a KV stream of n_ctx_per_seq cells per sequence
+    // One KV buffer for all sequences, as llama-server's auto-parallel slots use: with a
+    // stream per sequence, llama.cpp puts only consecutive sequence ids in one ubatch, so
+    // sequences 0, 2 and 3 running would cost two graph runs a step. Room is still
+    // each sequence's: every caller's prompt plus new tokens fit n_ctx_per_seq
+    // (generate() checks), and a sequence's cells need not be contiguous.
+    cp.kv_unified = true;
     cp.n_threads = cp.n_threads_batch = n_threads;
     cp.no_perf = true;
     ctx_.reset(llama_init_from_model(model, cp));
@@ -72,6 +78,11 @@ Generation BatchEngine::run(const std::vector<llama_token> & prompt, const Sampl
     return g;
 }
 
+BatchEngine::Stats BatchEngine::stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stats_;
+}
+
 void BatchEngine::loop() {
     std::vector<Job *> running;             // by sequence id; null = free
     running.assign(static_cast<size_t>(n_seq_), nullptr);
@@ -84,15 +95,9 @@ void BatchEngine::loop() {
                 return false;
             };
             wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || busy(); });
-            if (stopping_) {
-                // Callers still waiting or running get an error rather than a hang.
-                for (auto * j : waiting_) j->error = std::make_exception_ptr(Error("the generation engine stopped")), j->done = true;
-                for (auto * j : running)
-                    if (j) j->error = std::make_exception_ptr(Error("the generation engine stopped")), j->done = true;
-                waiting_.clear();
-                wake_.notify_all();
-                return;
-            }
+            // Only the last handle's destruction stops the engine, and no handle is then
+            // inside run(): nothing can be waiting or running here.
+            if (stopping_) return;
             // Free sequences take waiting callers, oldest first.
             for (size_t s = 0; s < running.size() && !waiting_.empty(); ++s) {
                 if (running[s]) continue;
@@ -127,13 +132,23 @@ void BatchEngine::step(std::vector<Job *> & running) {
             j->output = add(*j->next, j->pos++, j->seq, true);
         }
     }
+    int sequences = 0;
+    for (auto * j : running) sequences += j ? 1 : 0;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.steps;
+        stats_.tokens += static_cast<uint64_t>(batch_.n_tokens);
+        stats_.most_sequences_in_a_step = std::max(stats_.most_sequences_in_a_step, sequences);
+    }
+    // A failed decode (no room, or an error) ends every sequence of the step: each
+    // caller gets the error and its cells are freed.
     const bool ok = llama_decode(ctx_.get(), batch_) == 0;
 
     std::vector<Job *> finished;
     for (auto *& j : running) {
         if (!j) continue;
         const bool first = !j->next;
-        if (first) {
+        if (first) {  // from the call, so time queued for a free sequence counts
             j->prompt_ms = ms_since(j->started);
             j->prompt_done = Clock::now();
         }

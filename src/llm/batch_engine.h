@@ -31,13 +31,23 @@ public:
     BatchEngine & operator=(const BatchEngine &) = delete;
 
     // Generates from `prompt` (tokens, chat format applied, at most n_ctx_per_seq
-    // with the new ones; the caller checks). Thread-safe; on_token runs on the
-    // engine thread, and an exception it throws ends this generation only and is
-    // rethrown here.
+    // with the new ones; the caller checks). Thread-safe: more callers than sequences
+    // wait, oldest first, for a sequence to finish. on_token runs on the engine
+    // thread, so it must not block (it holds up every sequence) nor call run(); an
+    // exception it throws ends this generation only and is rethrown here.
+    // Generation::prompt_ms runs from the call: time waiting for a sequence included.
     Generation run(const std::vector<llama_token> & prompt, const SamplingParams & sampling,
                    const std::function<void(const std::string & piece)> & on_token);
 
     int n_seq() const { return n_seq_; }
+
+    // What the engine has done so far (for tests and benchmarks).
+    struct Stats {
+        uint64_t steps = 0;                // llama_decode calls
+        uint64_t tokens = 0;               // tokens in them
+        int most_sequences_in_a_step = 0;  // 1 = never batched
+    };
+    Stats stats();
 
 private:
     struct Job;
@@ -52,6 +62,7 @@ private:
 
     std::mutex mu_;
     std::condition_variable wake_;
+    Stats stats_;
     std::deque<Job *> waiting_;
     bool stopping_ = false;
     std::thread thread_;

@@ -13,7 +13,7 @@ struct ServeConfig {
     rag::QueryEngineParams engine;  // index, top-k, response mode, LLM, default sampling
     std::string host = "127.0.0.1";
     int port = 8080;                // 0 = any free port (the log line names it)
-    int parallel = 1;               // generation slots, each its own llama.cpp context
+    int parallel = 1;               // generation slots: sequences of one llama.cpp context
     int queue_size = 16;            // answers that may wait for a slot; one more gets 503
     std::string api_key;            // "" = no key (loopback only)
     std::string cors_origin;        // "" = no CORS headers

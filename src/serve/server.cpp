@@ -1,5 +1,5 @@
 // Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
-// the index, embedders and one LLM per slot once, configure httplib's limits, then
+// the index, embedders and the LLM (one context, a sequence per slot) once, configure httplib's limits, then
 // serve until SIGINT or SIGTERM.
 #include "llm/llama_runtime.h"
 #include "serve/routes.h"

@@ -62,9 +62,8 @@ TEST(ServeStartup, ANonLoopbackHostWithoutAKeyIsRefusedInOneLine) {
               std::string::npos);
 }
 
-// -t is the server's: the slots share it (each its own context and threads), at least one each.
 // The slots are sequences of one context, which has the threads of -t: never -t per slot.
-TEST_F(ServeTest, SlotsShareTheThreadsOfDashT) {
+TEST_F(ServeTest, SlotsAreSequencesOfOneContextWithTheThreadsOfDashT) {
     ServeProcess two("-t 2 -k 1 --parallel 2 -i " + ragppo::test::shell_quote(index_dir()));
     EXPECT_NE(two.log().find("(2 slot(s) batched in one context of 2 thread(s),"), std::string::npos) << two.log();
     ServeProcess one("-t 1 -k 1 -i " + ragppo::test::shell_quote(index_dir()));
