@@ -21,6 +21,27 @@ namespace {
 
 double seconds_since(util::Clock::time_point t0) { return util::ms_since(t0) / 1000.0; }
 
+// TRL's time/ppo/* statistics: the seconds each stage of a step took, and the whole
+// step's, measured around the stages rather than inside them.
+class StageClock {
+public:
+    template <class F>
+    auto operator()(const char * stage, F && run) {
+        const auto t0 = util::Clock::now();
+        auto result = run();
+        times_[std::string("time/ppo/") + stage] = seconds_since(t0);
+        return result;
+    }
+    void add_to(Stats & stats) const {
+        stats.insert(times_.begin(), times_.end());
+        stats["time/ppo/total"] = seconds_since(start_);
+    }
+
+private:
+    util::Clock::time_point start_ = util::Clock::now();
+    Stats times_;
+};
+
 // Row-wise concatenation of per-chunk [b, ...] results.
 torch::Tensor cat_rows(const std::vector<torch::Tensor> & parts) {
     return parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
@@ -106,90 +127,73 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
     util::keep_freed_memory();  // every mini-batch reallocates the same large tensors
 }
 
-Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
-                       const std::vector<std::vector<int32_t>> & my_responses, const std::vector<double> & my_scores) {
-    const auto t_step = util::Clock::now();
+// ---------------------------------------------------------------- the step's stages
+
+// 1. Log-probs and values of the rollout under the policy, log-probs under the
+//    reference model; no gradient, no dropout, in chunks of a mini-batch (TRL's fbs).
+//    Each rank runs its share of the rows; the results are gathered whole.
+PpoTrainer::RolloutPasses PpoTrainer::score_rollouts(const PpoBatch & batch) {
     DataParallel & dp = *dp_;
-    if (static_cast<int64_t>(my_queries.size()) * dp.world_size() != config_.batch_size)
-        throw Error("PPO step: got " + std::to_string(my_queries.size()) + " samples" +
-                    (dp.world_size() > 1 ? " on each of " + std::to_string(dp.world_size()) + " ranks" : std::string()) +
-                    ", the batch size is " + std::to_string(config_.batch_size));
-    if (my_scores.size() != my_queries.size()) throw Error("PPO step: one score per response is needed");
-    const auto device = policy_->device();
     const bool full_kl = config_.kl_estimator == KlEstimator::Full;
-    const int64_t bs = config_.batch_size, mbs = config_.mini_batch_size;
-    Stats timing;
-
-    // 0. The whole batch on every rank (one process: what it was given). The model
-    //    passes below each run on this rank's share of the rows; the maths between
-    //    them runs on the whole batch, identically on every rank.
-    const Rollouts all = gather_rollouts(dp, {my_queries, my_responses, my_scores});
-    const auto batch = make_ppo_batch(all.queries, all.responses, pad_id_, device);
-    const auto scores = torch::tensor(all.scores, torch::kFloat64).to(torch::kFloat32).to(device);
-    const auto & mask = batch.response_mask;
-
-    // 1. Log-probs and values of the rollout under the policy, log-probs under the
-    //    reference model; no gradient, no dropout, in chunks of a mini-batch (TRL's fbs).
-    auto t0 = util::Clock::now();
-    torch::Tensor old_logprobs, values, ref_logprobs, full_kls;
-    {
-        torch::NoGradGuard no_grad;
-        CacheFrozenWeightCasts frozen(*policy_, config_.bf16);  // a LoRA base serves policy and reference passes
-        AutocastScope precision(device, config_.bf16);
-        policy_->eval();
-        const auto mine = dp.my_share(torch::arange(bs, torch::kInt64));
-        const int64_t chunk = mbs / dp.world_size();
-        std::vector<torch::Tensor> lp, val, ref_lp, kl_parts;
-        for (int64_t start = 0; start < mine.size(0); start += chunk) {
-            const auto part = select_rows(batch, mine.slice(0, start, start + chunk));
-            auto fwd = forward_responses(*policy_, part, full_kl);
-            auto ref_fwd = [&] {
-                if (ref_) return forward_responses(*ref_, part, full_kl);
-                LoraAdaptersOff base_only(*policy_);  // TRL with PEFT: disable_adapter()
-                return forward_responses(*policy_, part, full_kl);
-            }();
-            lp.push_back(fwd.logprobs);
-            val.push_back(fwd.values);
-            ref_lp.push_back(ref_fwd.logprobs);
-            // The full-vocabulary KL per token here, so only [b, R] is gathered.
-            if (full_kl)
-                kl_parts.push_back(kl_penalty(log_softmax_full(fwd.logits), log_softmax_full(ref_fwd.logits),
-                                              KlEstimator::Full));
-        }
-        old_logprobs = dp.all_gather_rows(cat_rows(lp));
-        values = dp.all_gather_rows(cat_rows(val));
-        ref_logprobs = dp.all_gather_rows(cat_rows(ref_lp));
-        if (full_kl) full_kls = dp.all_gather_rows(cat_rows(kl_parts));
+    torch::NoGradGuard no_grad;
+    CacheFrozenWeightCasts frozen(*policy_, config_.bf16);  // a LoRA base serves policy and reference passes
+    AutocastScope precision(policy_->device(), config_.bf16);
+    policy_->eval();
+    const auto mine = dp.my_share(torch::arange(config_.batch_size, torch::kInt64));
+    const int64_t chunk = config_.mini_batch_size / dp.world_size();
+    std::vector<torch::Tensor> lp, val, ref_lp, kl_parts;
+    for (int64_t start = 0; start < mine.size(0); start += chunk) {
+        const auto part = select_rows(batch, mine.slice(0, start, start + chunk));
+        auto fwd = forward_responses(*policy_, part, full_kl);
+        auto ref_fwd = [&] {
+            if (ref_) return forward_responses(*ref_, part, full_kl);
+            LoraAdaptersOff base_only(*policy_);  // TRL with PEFT: disable_adapter()
+            return forward_responses(*policy_, part, full_kl);
+        }();
+        lp.push_back(fwd.logprobs);
+        val.push_back(fwd.values);
+        ref_lp.push_back(ref_fwd.logprobs);
+        // The full-vocabulary KL per token here, so only [b, R] is gathered.
+        if (full_kl)
+            kl_parts.push_back(kl_penalty(log_softmax_full(fwd.logits), log_softmax_full(ref_fwd.logits), KlEstimator::Full));
     }
-    timing["time/ppo/forward_pass"] = seconds_since(t0);
+    RolloutPasses out;
+    out.old_logprobs = dp.all_gather_rows(cat_rows(lp));
+    out.values = dp.all_gather_rows(cat_rows(val));
+    out.ref_logprobs = dp.all_gather_rows(cat_rows(ref_lp));
+    if (full_kl) out.full_kls = dp.all_gather_rows(cat_rows(kl_parts));
+    return out;
+}
 
-    // 2. Per-token rewards: -kl_coef * KL everywhere, the score on the last response token.
-    t0 = util::Clock::now();
-    const double kl_coef = kl_->value();
+// 2. Per-token rewards: -kl_coef * KL everywhere, the score on the last response token.
+Rewards PpoTrainer::rewards(const PpoBatch & batch, const torch::Tensor & scores, const RolloutPasses & passes,
+                            double kl_coef) const {
+    const auto & mask = batch.response_mask;
     std::optional<torch::Tensor> score_index;
     if (config_.score_on_padded_end)
-        score_index = torch::full({bs}, mask.size(1) - 1, torch::TensorOptions(torch::kInt64).device(device));
-    const auto rw = full_kl ? compute_rewards_from_kls(scores, full_kls, mask, kl_coef, score_index)
-                            : compute_rewards(scores, old_logprobs, ref_logprobs, mask, kl_coef, config_.kl_estimator,
-                                              score_index);
-    timing["time/ppo/compute_rewards"] = seconds_since(t0);
+        score_index = torch::full({config_.batch_size}, mask.size(1) - 1, torch::TensorOptions(torch::kInt64).device(mask.device()));
+    return config_.kl_estimator == KlEstimator::Full
+               ? compute_rewards_from_kls(scores, passes.full_kls, mask, kl_coef, score_index)
+               : compute_rewards(scores, passes.old_logprobs, passes.ref_logprobs, mask, kl_coef, config_.kl_estimator,
+                                 score_index);
+}
 
-    // 3. GAE advantages (whitened) and value targets.
-    t0 = util::Clock::now();
-    const auto adv = compute_advantages(values, rw.rewards, mask, config_);
-    timing["time/ppo/compute_advantages"] = seconds_since(t0);
-
-    // 4. ppo_epochs passes over shuffled mini-batches, one Adam step each. Every rank
-    //    draws the same shuffle and takes its share of each mini-batch: its loss is
-    //    its tokens' part of the mini-batch's masked means, so the gradients summed
-    //    over ranks are those of the whole mini-batch in one process.
-    t0 = util::Clock::now();
+// 4. ppo_epochs passes over shuffled mini-batches, one Adam step each. Every rank
+//    draws the same shuffle and takes its share of each mini-batch: its loss is its
+//    tokens' part of the mini-batch's masked means, so the gradients summed over
+//    ranks are those of the whole mini-batch in one process. Returns each
+//    mini-batch's statistics; `early_stop` tells whether TRL's early stopping ended it.
+std::vector<Stats> PpoTrainer::optimise(const PpoBatch & batch, const RolloutPasses & passes, const Advantages & adv,
+                                        bool & early_stop) {
+    DataParallel & dp = *dp_;
+    const auto device = policy_->device();
+    const int64_t bs = config_.batch_size, mbs = config_.mini_batch_size;
+    const auto & mask = batch.response_mask;
     const auto opts = loss_options(config_);
     auto local_opts = opts;
     local_opts.ratio_threshold = std::numeric_limits<double>::infinity();  // decided on the whole mini-batch below
     std::vector<Stats> minibatch_stats;
-    bool early_stop = false;
-    first_pass_ = {};
+    early_stop = false;
     for (int64_t epoch = 0; epoch < config_.ppo_epochs && !early_stop; ++epoch) {
         const auto perm = torch::randperm(bs, shuffle_rng_, torch::kInt64);
         for (int64_t start = 0; start < bs; start += mbs) {
@@ -206,7 +210,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             const bool alone = dp.world_size() == 1;
             PpoLossInputs in;
             if (alone) in.logits = fwd.logits;  // the entropy statistic
-            in.old_logprobs = old_logprobs.index_select(0, my_rows_dev);
+            in.old_logprobs = passes.old_logprobs.index_select(0, my_rows_dev);
             in.values = adv.values.index_select(0, my_rows_dev);
             in.vpreds = fwd.values;
             in.logprobs = fwd.logprobs;
@@ -222,7 +226,7 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             PpoLoss gathered;
             if (!alone) {
                 torch::NoGradGuard no_grad;
-                whole.old_logprobs = old_logprobs.index_select(0, rows_dev);
+                whole.old_logprobs = passes.old_logprobs.index_select(0, rows_dev);
                 whole.values = adv.values.index_select(0, rows_dev);
                 whole.vpreds = dp.all_gather_rows(fwd.values.detach());
                 whole.logprobs = dp.all_gather_rows(fwd.logprobs.detach());
@@ -234,8 +238,6 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
                 agree_with_rank_0(dp, gathered);
             }
             const PpoLoss & over_ranks = alone ? loss : gathered;
-            if (epoch == 0 && start == 0)
-                first_pass_ = {in.old_logprobs, fwd.logprobs.detach(), in.mask, over_ranks.avg_ratio};
             if (!std::isfinite(over_ranks.stats.at("loss/total")))
                 throw NonFiniteLoss("the PPO loss is " + std::to_string(over_ranks.stats.at("loss/total")) + " (policy " +
                                     std::to_string(over_ranks.stats.at("loss/policy")) + ", value " +
@@ -262,14 +264,18 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
             early_stop = true;
     }
     policy_->eval();
-    timing["time/ppo/optimize_step"] = seconds_since(t0);
+    return minibatch_stats;
+}
 
-    // 5. Statistics, then the KL controller sees this step's KL.
-    t0 = util::Clock::now();
+// 5. TRL's statistics of the step, then the KL controller sees its KL (rank 0's
+//    coefficient for every rank).
+Stats PpoTrainer::statistics(const PpoBatch & batch, const torch::Tensor & scores, const RolloutPasses & passes,
+                             const Rewards & rw, double kl_coef, const std::vector<Stats> & minibatch_stats,
+                             bool early_stop) {
     StepStatsInputs si;
     si.kls = rw.kls;
-    si.logprobs = old_logprobs;
-    si.mask = mask;
+    si.logprobs = passes.old_logprobs;
+    si.mask = batch.response_mask;
     si.non_score_rewards = rw.non_score_rewards;
     si.scores = scores;
     si.query_lens = batch.query_lens;
@@ -277,17 +283,47 @@ Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
     si.kl_coef = kl_coef;
     si.minibatch_stats = minibatch_stats;
     auto stats = step_stats(si);
-    kl_->update(stats.at("objective/kl"), bs);  // TRL with accelerate: batch_size * processes, the whole batch
-    if (dp.world_size() > 1) {
+    kl_->update(stats.at("objective/kl"), config_.batch_size);  // TRL with accelerate: batch_size * processes, the whole batch
+    if (dp_->world_size() > 1) {
         std::vector<torch::Tensor> coef{torch::tensor({kl_->value()}, torch::kFloat64)};
-        dp.broadcast_(coef, 0);  // rank 0's, as for the decisions above
+        dp_->broadcast_(coef, 0);  // rank 0's, as for the decisions in optimise()
         kl_->set_value(coef[0].item<double>());
     }
     stats["ppo/learning_rate"] = config_.learning_rate;
     stats["ppo/early_stopped"] = early_stop ? 1.0 : 0.0;
-    timing["time/ppo/calc_stats"] = seconds_since(t0);
-    timing["time/ppo/total"] = seconds_since(t_step);
-    stats.insert(timing.begin(), timing.end());
+    return stats;
+}
+
+// ---------------------------------------------------------------- the step
+
+Stats PpoTrainer::step(const std::vector<std::vector<int32_t>> & my_queries,
+                       const std::vector<std::vector<int32_t>> & my_responses, const std::vector<double> & my_scores) {
+    StageClock clock;
+    if (static_cast<int64_t>(my_queries.size()) * dp_->world_size() != config_.batch_size)
+        throw Error("PPO step: got " + std::to_string(my_queries.size()) + " samples" +
+                    (dp_->world_size() > 1 ? " on each of " + std::to_string(dp_->world_size()) + " ranks" : std::string()) +
+                    ", the batch size is " + std::to_string(config_.batch_size));
+    if (my_scores.size() != my_queries.size()) throw Error("PPO step: one score per response is needed");
+    const auto device = policy_->device();
+
+    // 0. The whole batch on every rank (one process: what it was given). The model
+    //    passes each run on this rank's share of the rows; the maths between them
+    //    runs on the whole batch, identically on every rank.
+    const Rollouts all = gather_rollouts(*dp_, {my_queries, my_responses, my_scores});
+    const auto batch = make_ppo_batch(all.queries, all.responses, pad_id_, device);
+    const auto scores = torch::tensor(all.scores, torch::kFloat64).to(torch::kFloat32).to(device);
+
+    const auto passes = clock("forward_pass", [&] { return score_rollouts(batch); });
+    const double kl_coef = kl_->value();
+    const auto rw = clock("compute_rewards", [&] { return rewards(batch, scores, passes, kl_coef); });
+    // 3. GAE advantages (whitened) and value targets.
+    const auto adv = clock("compute_advantages", [&] { return compute_advantages(passes.values, rw.rewards, batch.response_mask, config_); });
+    bool early_stop = false;
+    const auto minibatch_stats = clock("optimize_step", [&] { return optimise(batch, passes, adv, early_stop); });
+    auto stats = clock("calc_stats", [&] {
+        return statistics(batch, scores, passes, rw, kl_coef, minibatch_stats, early_stop);
+    });
+    clock.add_to(stats);
     return stats;
 }
 

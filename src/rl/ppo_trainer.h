@@ -8,6 +8,8 @@
 #include "rl/data_parallel.h"
 #include "rl/gpt2_model.h"
 #include "rl/kl_controller.h"
+#include "rl/ppo_advantages.h"
+#include "rl/ppo_batch.h"
 #include "rl/ppo_config.h"
 #include "rl/ppo_loss.h"
 
@@ -65,17 +67,20 @@ public:
     const PpoConfig & config() const { return config_; }
     DataParallel & data_parallel() { return *dp_; }
 
-    // For tests: the log-probs the first mini-batch forward pass of the last
-    // step recomputed, next to the rollout log-probs it compared them with
-    // (both [b, R], rows in mini-batch order; this rank's share of them in a
-    // data-parallel run) and that mini-batch's mean ratio (over all its rows).
-    struct FirstPass {
-        torch::Tensor old_logprobs, new_logprobs, mask;
-        double avg_ratio = 0;
-    };
-    const FirstPass & first_pass() const { return first_pass_; }
-
 private:
+    // The stages step() runs top to bottom (ppo_trainer.cpp).
+    struct RolloutPasses {
+        torch::Tensor old_logprobs, values, ref_logprobs;  // [B, R], the whole batch
+        torch::Tensor full_kls;                            // [B, R], only with kl_penalty "full"
+    };
+    RolloutPasses score_rollouts(const PpoBatch & batch);
+    Rewards rewards(const PpoBatch & batch, const torch::Tensor & scores, const RolloutPasses & passes,
+                    double kl_coef) const;
+    std::vector<Stats> optimise(const PpoBatch & batch, const RolloutPasses & passes, const Advantages & adv,
+                                bool & early_stop);
+    Stats statistics(const PpoBatch & batch, const torch::Tensor & scores, const RolloutPasses & passes,
+                     const Rewards & rw, double kl_coef, const std::vector<Stats> & minibatch_stats, bool early_stop);
+
     Gpt2Policy policy_, ref_;
     PpoConfig config_;
     int64_t pad_id_;
@@ -83,7 +88,6 @@ private:
     std::unique_ptr<torch::optim::Adam> optimizer_;
     std::unique_ptr<KlController> kl_;
     torch::Generator shuffle_rng_;
-    FirstPass first_pass_;
 };
 
 }  // namespace ragppo::rl
