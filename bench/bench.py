@@ -638,8 +638,8 @@ def doc_serve(sv: dict | None) -> list[str]:
          f"recipe questions one after another (\"How do I make <recipe>?\", the names of `recipes.json`), streaming, "
          f"greedy without repetition penalty, at most {sv['max_tokens']} new tokens. Same GGUF ({sv['gguf']}), {sv['threads']} threads, "
          f"{sv['parallel']} parallel slots on both; ragppo answers as `ragppo-vanilla` (no retrieval, so the work is the "
-         f"LLM's alone) with its bounded queue of {sv['queue']} (more gets 503 + Retry-After; a client then waits "
-         "0.2 s), llama-server (built from the same pinned llama.cpp, `-c` = 1024 per slot) queues without bound. "
+         f"LLM's alone) with its bounded queue of {sv['queue']} (more gets 503 + Retry-After: 1; a client then waits "
+         "the Retry-After, as the openai client does), llama-server (built from the same pinned llama.cpp, `-c` = 1024 per slot) queues without bound. "
          "Tokens = streamed content chunks of the requests that finished inside the window; TTFT = time to the first "
          "content chunk; seconds. Answer lengths may differ (each server applies the model's chat template its own "
          "way), so tokens/s is the measure of work done.", "",

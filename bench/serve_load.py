@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 
 def _one_request(host: str, port: int, body: bytes, headers: dict, timeout: float) -> dict:
-    rec = {"status": 0, "ttft": None, "latency": None, "tokens": 0, "error": None}
+    rec = {"status": 0, "ttft": None, "latency": None, "tokens": 0, "error": None, "retry_after": None}
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
@@ -24,6 +24,10 @@ def _one_request(host: str, port: int, body: bytes, headers: dict, timeout: floa
         resp = conn.getresponse()
         rec["status"] = resp.status
         if resp.status != 200:
+            try:
+                rec["retry_after"] = float(resp.getheader("Retry-After", ""))
+            except ValueError:
+                pass
             resp.read()
             return rec
         for raw in resp:
@@ -74,7 +78,9 @@ def run_load(url: str, model: str, questions: list[str], clients: int, seconds: 
             with lock:
                 records.append(rec)
             if rec["status"] == 503:
-                time.sleep(0.2)  # the server asked to come back later
+                # The server asked to come back later: as the openai client does, after
+                # the Retry-After it named (1 s when it named none).
+                time.sleep(rec["retry_after"] if rec["retry_after"] is not None else 1.0)
 
     start = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
