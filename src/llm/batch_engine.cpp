@@ -31,7 +31,7 @@ struct BatchEngine::Job {
 };
 
 BatchEngine::BatchEngine(llama_model * model, int n_seq, int n_ctx_per_seq, int n_threads)
-    : model_(model), vocab_(llama_model_get_vocab(model)), n_seq_(n_seq), n_ctx_per_seq_(n_ctx_per_seq) {
+    : vocab_(llama_model_get_vocab(model)), n_seq_(n_seq) {
     if (n_seq < 1) throw Error("the batch engine needs at least one sequence, got " + std::to_string(n_seq));
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = static_cast<uint32_t>(n_seq) * static_cast<uint32_t>(n_ctx_per_seq);

@@ -39,8 +39,6 @@ public:
     Generation run(const std::vector<llama_token> & prompt, const SamplingParams & sampling,
                    const std::function<void(const std::string & piece)> & on_token);
 
-    int n_seq() const { return n_seq_; }
-
     // What the engine has done so far (for tests and benchmarks).
     struct Stats {
         uint64_t steps = 0;                // llama_decode calls
@@ -54,9 +52,8 @@ private:
     void loop();
     void step(std::vector<Job *> & running);
 
-    llama_model * model_;
     const llama_vocab * vocab_;
-    int n_seq_, n_ctx_per_seq_;
+    int n_seq_;
     ContextPtr ctx_;
     llama_batch batch_;
 

@@ -44,18 +44,23 @@ Loaded load_model(const GeneratorParams & params) {
     return l;
 }
 
+// A handle onto the loaded model; the caller gives it a context or an engine.
+std::unique_ptr<Generator> new_generator(const Loaded & loaded, const GeneratorParams & params) {
+    auto g = std::make_unique<Generator>();
+    g->model = loaded.model;
+    g->vocab = llama_model_get_vocab(g->model.get());
+    g->formatter = loaded.formatter;
+    g->n_ctx = params.n_ctx;
+    return g;
+}
+
 GeneratorPtr handle(std::unique_ptr<Generator> g) { return GeneratorPtr(g.release(), [](Generator * p) { delete p; }); }
 
 }  // namespace
 
 GeneratorPtr generator_load(const GeneratorParams & params) {
     auto loaded = load_model(params);
-    auto g = std::make_unique<Generator>();
-    g->model = loaded.model;
-    g->vocab = llama_model_get_vocab(g->model.get());
-    g->formatter = loaded.formatter;
-    g->n_ctx = params.n_ctx;
-
+    auto g = new_generator(loaded, params);
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = static_cast<uint32_t>(params.n_ctx);
     cp.n_batch = static_cast<uint32_t>(params.n_ctx);  // a whole prompt is one batch
@@ -76,11 +81,7 @@ std::vector<GeneratorPtr> generator_load_batched(const GeneratorParams & params,
                                                      llm::default_threads(params.n_threads));
     std::vector<GeneratorPtr> handles;
     for (int i = 0; i < n_seq; ++i) {
-        auto g = std::make_unique<Generator>();
-        g->model = loaded.model;
-        g->vocab = llama_model_get_vocab(g->model.get());
-        g->formatter = loaded.formatter;
-        g->n_ctx = params.n_ctx;
+        auto g = new_generator(loaded, params);
         g->engine = engine;
         handles.push_back(handle(std::move(g)));
     }

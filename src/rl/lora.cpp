@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-
 namespace ragppo::rl {
 
 namespace {
@@ -84,15 +83,15 @@ LoraSummary apply_lora(Gpt2PolicyImpl & policy, const LoraConfig & config) {
         const bool head = p.key().starts_with("v_head.");
         p.value().set_requires_grad(head);
     }
-    const auto options = torch::TensorOptions().dtype(policy.transformer->wte->weight.scalar_type()).device(policy.device());
+    const auto modules = policy.named_modules();
     for (auto * site : chosen) {
         const auto & w = site->layer->weight;  // [out, in]
         LoraAdapter adapter(w.size(1), w.size(0), config.r, config.scaling(), config.dropout);
-        adapter->to(options.device(), options.dtype().toScalarType());
+        adapter->to(w.device(), w.scalar_type());
         // Registered on the attention / MLP module: named "...attn.lora_c_attn.lora_A.weight".
         const auto dot = site->name.rfind('.');
         const std::string owner = site->name.substr(0, dot), slot = "lora_" + site->name.substr(dot + 1);
-        auto parent = policy.named_modules()[owner];
+        const auto & parent = modules[owner];
         *site->adapter = parent->register_module(slot, adapter);
         ++summary.adapters;
     }

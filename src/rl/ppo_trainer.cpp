@@ -103,9 +103,10 @@ PpoTrainer::PpoTrainer(Gpt2Policy policy, Gpt2Policy ref, const PpoConfig & conf
                     std::to_string(config_.mini_batch_size));
     if (config_.ppo_epochs < 1) throw Error("PPO: ppo_epochs must be at least 1");
     check_rank_split(config_, dp_->world_size());
-    if (!ref_ && !has_lora(*policy_))
+    const bool lora = has_lora(*policy_);
+    if (!ref_ && !lora)
         throw Error("PPO: a reference model is needed unless the policy has LoRA adapters (their base is the reference)");
-    if (ref_ && has_lora(*policy_))
+    if (ref_ && lora)
         throw Error("PPO: a policy with LoRA adapters takes no reference model (its base weights are the reference)");
     // Every rank starts from rank 0's weights (a value head drawn at random differs otherwise).
     {

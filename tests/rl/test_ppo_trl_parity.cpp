@@ -34,17 +34,31 @@ void expect_trl_stats(const Stats & stats, const nlohmann::json & trl) {
     EXPECT_GE(compared, 20);
 }
 
-// The largest difference between the responses' log-probs under `policy` and TRL's.
-double max_logprob_diff(Gpt2PolicyImpl & policy, const PpoBatch & batch, const std::vector<std::vector<int32_t>> & responses,
-                        const nlohmann::json & expected) {
+// The responses' log-probs under `policy` (no gradient), [B, R].
+torch::Tensor response_logprobs(Gpt2PolicyImpl & policy, const PpoBatch & batch) {
     torch::NoGradGuard no_grad;
-    const auto fwd = forward_responses(policy, batch, false);
+    return forward_responses(policy, batch, false).logprobs;
+}
+
+// The largest difference between log-probs of the responses ([B, R]) and TRL's.
+double max_logprob_diff(const torch::Tensor & logprobs, const std::vector<std::vector<int32_t>> & responses,
+                        const nlohmann::json & expected) {
     EXPECT_EQ(expected.size(), responses.size());
     double max_diff = 0;
     for (size_t i = 0; i < responses.size(); ++i)
         for (size_t t = 0; t < responses[i].size(); ++t)
-            max_diff = std::max(max_diff, std::abs(fwd.logprobs[i][t].item<double>() - expected[i][t].get<double>()));
+            max_diff = std::max(max_diff, std::abs(logprobs[i][t].item<double>() - expected[i][t].get<double>()));
     return max_diff;
+}
+
+// The fixtures' PPO settings: batch 4 = mini-batch 4, 4 epochs, TRL's learning rate.
+PpoConfig trl_step_config(const nlohmann::json & fx) {
+    PpoConfig cfg;
+    cfg.batch_size = 4;
+    cfg.mini_batch_size = 4;
+    cfg.ppo_epochs = 4;
+    cfg.learning_rate = fx["learning_rate"].get<double>();
+    return cfg;
 }
 
 }  // namespace
@@ -56,13 +70,7 @@ TEST(PpoTrlParity, OneStepMatchesTrl) {
     const auto fx = nlohmann::json::parse(in);
 
     auto policy = load_gpt2_policy(test::fixture(fx["model_dir"].get<std::string>()));
-    auto ref = frozen_copy(*policy);
-    PpoConfig cfg;
-    cfg.batch_size = 4;
-    cfg.mini_batch_size = 4;
-    cfg.ppo_epochs = 4;
-    cfg.learning_rate = fx["learning_rate"].get<double>();
-    PpoTrainer trainer(policy, ref, cfg, /*pad_id=*/0);
+    PpoTrainer trainer(policy, frozen_copy(*policy), trl_step_config(fx), /*pad_id=*/0);
 
     const auto queries = id_lists(fx["queries"]);
     const auto responses = id_lists(fx["responses"]);
@@ -72,14 +80,12 @@ TEST(PpoTrlParity, OneStepMatchesTrl) {
     EXPECT_NEAR(trainer.kl_controller().value(), fx["kl_coef_after"].get<double>(), 1e-7);
 
     // The updated policy: log-probs of each response under it.
-    torch::NoGradGuard no_grad;
     const auto batch = make_ppo_batch(queries, responses, 0, torch::kCPU);
-    const auto fwd = forward_responses(trainer.policy(), batch, false);
-    EXPECT_LT(max_logprob_diff(trainer.policy(), batch, responses, fx["post_step_logprobs"]), 1e-4);
+    const auto after = response_logprobs(trainer.policy(), batch);
+    EXPECT_LT(max_logprob_diff(after, responses, fx["post_step_logprobs"]), 1e-4);
     // The update must be visible at that tolerance, or the check above proves nothing.
     auto fresh = load_gpt2_policy(test::fixture(fx["model_dir"].get<std::string>()));
-    const auto before = forward_responses(*fresh, batch, false).logprobs;
-    EXPECT_GT((before - fwd.logprobs).abs().max().item<double>(), 1e-2);
+    EXPECT_GT((response_logprobs(*fresh, batch) - after).abs().max().item<double>(), 1e-2);
 }
 
 // The same step with a PEFT LoRA policy (scripts/fixtures/fx_ppo_trl_lora.py): TRL
@@ -100,12 +106,7 @@ TEST(PpoTrlParity, OneLoraStepMatchesTrlWithPeft) {
     for (const auto & p : policy->named_parameters())
         if (!p.value().requires_grad()) frozen_before[p.key()] = p.value().clone();
 
-    PpoConfig cfg;
-    cfg.batch_size = 4;
-    cfg.mini_batch_size = 4;
-    cfg.ppo_epochs = 4;
-    cfg.learning_rate = fx["learning_rate"].get<double>();
-    PpoTrainer trainer(policy, Gpt2Policy{nullptr}, cfg, /*pad_id=*/0);
+    PpoTrainer trainer(policy, Gpt2Policy{nullptr}, trl_step_config(fx), /*pad_id=*/0);
     EXPECT_EQ(trainer.ref(), nullptr);
 
     const auto queries = id_lists(fx["queries"]);
@@ -113,20 +114,18 @@ TEST(PpoTrlParity, OneLoraStepMatchesTrlWithPeft) {
     const auto batch = make_ppo_batch(queries, responses, 0, torch::kCPU);
     const auto base_before = [&] {
         LoraAdaptersOff base_only(*policy);
-        torch::NoGradGuard no_grad;
-        return forward_responses(*policy, batch, false).logprobs;
+        return response_logprobs(*policy, batch);
     }();
     const auto stats = trainer.step(queries, responses, fx["scores"].get<std::vector<double>>());
     expect_trl_stats(stats, fx["stats"]);
     EXPECT_LT(stats.at("objective/kl"), -0.1);  // policy and reference differ from the start
     EXPECT_NEAR(trainer.kl_controller().value(), fx["kl_coef_after"].get<double>(), 1e-7);
 
-    EXPECT_LT(max_logprob_diff(*policy, batch, responses, fx["post_step_logprobs"]), 1e-4);
+    EXPECT_LT(max_logprob_diff(response_logprobs(*policy, batch), responses, fx["post_step_logprobs"]), 1e-4);
     // Only adapters and value head moved: the base (the reference) is what it was.
     ASSERT_FALSE(frozen_before.empty());
     for (const auto & p : policy->named_parameters())
         if (frozen_before.count(p.key())) EXPECT_TRUE(torch::equal(p.value(), frozen_before.at(p.key()))) << p.key();
     LoraAdaptersOff base_only(*policy);
-    torch::NoGradGuard no_grad;
-    EXPECT_TRUE(torch::equal(forward_responses(*policy, batch, false).logprobs, base_before));
+    EXPECT_TRUE(torch::equal(response_logprobs(*policy, batch), base_before));
 }
