@@ -3,6 +3,7 @@
 // precision, recall and F1 with and without stemming.
 #include "metrics/porter_stemmer.h"
 #include "metrics/rouge.h"
+#include "support/files.h"
 #include "support/paths.h"
 
 #include <gtest/gtest.h>
@@ -17,11 +18,7 @@ using namespace ragppo;
 namespace {
 
 const nlohmann::json & fixture() {
-    static const nlohmann::json j = [] {
-        std::ifstream in(test::fixture("rouge_parity.json"));
-        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json j = test::read_fixture_json("rouge_parity.json");
     return j;
 }
 

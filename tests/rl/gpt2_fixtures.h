@@ -2,6 +2,7 @@
 // and JSON -> tensor helpers.
 #pragma once
 
+#include "support/files.h"
 #include "support/paths.h"
 
 #include <nlohmann/json.hpp>
@@ -21,11 +22,7 @@ inline void use_one_torch_thread() {
 }
 
 inline const nlohmann::json & gpt2_tiny_cases() {
-    static const nlohmann::json j = [] {
-        std::ifstream in(fixture("gpt2_tiny_cases.json"));
-        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json j = read_fixture_json("gpt2_tiny_cases.json");
     return j;
 }
 

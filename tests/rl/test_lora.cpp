@@ -24,11 +24,7 @@ namespace {
 constexpr double kTolerance = 1e-5;
 
 const nlohmann::json & lora_cases() {
-    static const nlohmann::json j = [] {
-        std::ifstream in(test::fixture("lora_tiny_cases.json"));
-        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json j = test::read_fixture_json("lora_tiny_cases.json");
     return j;
 }
 

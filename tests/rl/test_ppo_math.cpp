@@ -10,6 +10,7 @@
 #include "rl/ppo_config.h"
 #include "rl/ppo_loss.h"
 #include "rl/ppo_math.h"
+#include "support/files.h"
 #include "support/paths.h"
 
 #include <gtest/gtest.h>
@@ -27,11 +28,7 @@ using nlohmann::json;
 namespace {
 
 const json & fixture() {
-    static const json j = [] {
-        std::ifstream in(test::fixture("ppo_math.json"));
-        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
-        return json::parse(in);
-    }();
+    static const json j = test::read_fixture_json("ppo_math.json");
     return j;
 }
 

@@ -65,9 +65,7 @@ PpoConfig trl_step_config(const nlohmann::json & fx) {
 
 TEST(PpoTrlParity, OneStepMatchesTrl) {
     test::use_one_torch_thread();
-    std::ifstream in(test::fixture("ppo_trl_step.json"));
-    ASSERT_TRUE(in) << "fixture missing";
-    const auto fx = nlohmann::json::parse(in);
+    const auto fx = test::read_fixture_json("ppo_trl_step.json");
 
     auto policy = load_gpt2_policy(test::fixture(fx["model_dir"].get<std::string>()));
     PpoTrainer trainer(policy, frozen_copy(*policy), trl_step_config(fx), /*pad_id=*/0);
@@ -93,9 +91,7 @@ TEST(PpoTrlParity, OneStepMatchesTrl) {
 // disable_adapter(); ours holds no reference copy and switches the adapters off.
 TEST(PpoTrlParity, OneLoraStepMatchesTrlWithPeft) {
     test::use_one_torch_thread();
-    std::ifstream in(test::fixture("ppo_trl_lora_step.json"));
-    ASSERT_TRUE(in) << "fixture missing";
-    const auto fx = nlohmann::json::parse(in);
+    const auto fx = test::read_fixture_json("ppo_trl_lora_step.json");
 
     auto policy = load_gpt2_policy(test::fixture(fx["base_dir"].get<std::string>()));
     load_peft_adapter(*policy, test::fixture(fx["adapter_dir"].get<std::string>()));

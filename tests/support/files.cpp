@@ -1,5 +1,7 @@
 #include "support/files.h"
 
+#include "support/paths.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,6 +9,13 @@
 #include <sstream>
 
 namespace ragppo::test {
+
+nlohmann::json read_fixture_json(const std::string & name) {
+    std::ifstream in(fixture(name));
+    if (!in) throw std::runtime_error("fixture " + name + " missing: run the make_reference_fixtures test first");
+    return nlohmann::json::parse(in);
+}
+
 
 std::string read_file(const std::filesystem::path & p) {
     std::ifstream in(p, std::ios::binary);

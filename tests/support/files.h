@@ -4,12 +4,17 @@
 
 #include "ragppo.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <string>
 
 namespace ragppo::test {
 
 std::string read_file(const std::filesystem::path & p);
+// A JSON file the reference libraries wrote (test::fixture(name)); throws, naming it,
+// when make_reference_fixtures has not made it.
+nlohmann::json read_fixture_json(const std::string & name);
 // Creates parent directories; replaces any existing file.
 void write_file(const std::filesystem::path & p, const std::string & content);
 // Flips the lowest bit of the file's middle byte: same size, one bit of damage, the

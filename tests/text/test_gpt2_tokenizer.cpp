@@ -1,6 +1,7 @@
 // GPT-2 tokenizer parity with Hugging Face `tokenizers` on GPT-2's real
 // vocabulary plus three added tokens (fixtures from
 // scripts/fixtures/fx_gpt2_tokenizer.py), and behaviour checks of the parts.
+#include "support/files.h"
 #include "support/paths.h"
 #include "text/byte_level.h"
 #include "text/gpt2_pretokenizer.h"
@@ -20,11 +21,7 @@ using text::Gpt2Tokenizer;
 namespace {
 
 const nlohmann::json & cases() {
-    static const nlohmann::json j = [] {
-        std::ifstream in(test::fixture("gpt2/cases.json"));
-        if (!in) throw std::runtime_error("fixture missing: run the make_reference_fixtures test first");
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json j = test::read_fixture_json("gpt2/cases.json");
     return j;
 }
 
