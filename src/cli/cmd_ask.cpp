@@ -1,7 +1,7 @@
 // ragppo ask: answer a question from the index (RAG) or with the LLM alone (--vanilla).
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "rag/query_engine.h"
+#include "ragppo/rag.h"
 
 #include <cstdio>
 #include <map>
@@ -11,13 +11,13 @@ namespace ragppo::cli {
 namespace {
 
 struct AskArgs {
-    rag::QueryEngineParams p;
+    QueryEngineParams p;
     std::string question;
     bool vanilla = false;
     bool show_sources = false;
 };
 
-void print_sources(const rag::Response & r) {
+void print_sources(const Response & r) {
     std::printf("\nSources (cosine similarity):\n");
     for (size_t i = 0; i < r.sources.size(); ++i) {
         const auto & s = r.sources[i];
@@ -29,12 +29,12 @@ void print_sources(const rag::Response & r) {
 }
 
 void run(AskArgs & a) {
-    rag::QueryEngine engine(a.p);
+    auto engine = query_engine_load(a.p);
     auto stream = [](const std::string & piece) {
         std::fputs(piece.c_str(), stdout);
         std::fflush(stdout);
     };
-    const rag::Response r = a.vanilla ? engine.vanilla(a.question, stream) : engine.ask(a.question, stream);
+    const Response r = a.vanilla ? query_engine_vanilla(*engine, a.question, stream) : query_engine_ask(*engine, a.question, stream);
     std::fputc('\n', stdout);
     if (a.show_sources && !a.vanilla) print_sources(r);
     std::fprintf(stderr, "[%s: %d LLM call(s), %d prompt + %d completion tokens, stop: %s, retrieval %.1f ms, LLM %.0f ms]\n",
@@ -44,9 +44,9 @@ void run(AskArgs & a) {
 
 }  // namespace
 
-void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p) {
-    static const std::map<std::string, rag::ResponseMode> modes{{"compact", rag::ResponseMode::Compact},
-                                                                {"refine", rag::ResponseMode::Refine}};
+void add_query_engine_options(CLI::App * cmd, QueryEngineParams & p) {
+    static const std::map<std::string, ResponseMode> modes{{"compact", ResponseMode::Compact},
+                                                                {"refine", ResponseMode::Refine}};
     p.index_dir = "ragppo-index";
     cmd->add_option("-i,--index", p.index_dir, "Index directory (from `ragppo index`)")->capture_default_str();
     cmd->add_option("-k,--similarity-top-k", p.top_k,

@@ -1,7 +1,7 @@
 // ragppo index: build (or extend) a persisted vector index of recipes.
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "rag/index_builder.h"
+#include "ragppo/rag.h"
 #include "util/progress.h"
 
 #include <cstdio>
@@ -12,7 +12,7 @@ namespace ragppo::cli {
 namespace {
 
 struct IndexArgs {
-    rag::IndexBuildParams p;
+    IndexBuildParams p;
     bool hnsw = false;
     bool query_instruction_set = false;
     int threads = 0;
@@ -28,27 +28,25 @@ void run(IndexArgs & a) {
             default_query_instruction(a.p.embed.model.empty() ? default_embedder_id() : a.p.embed.model);
     }
     std::unique_ptr<util::ProgressBar> bar;
-    const auto report = rag::build_index(a.p, [&](const char * stage, size_t done, size_t total) {
-        if (!bar) bar = std::make_unique<util::ProgressBar>(stage, total, "nodes");
+    const auto report = index_build(a.p, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<util::ProgressBar>("embed", total, "nodes");
         bar->update(done);
     });
     if (bar) bar->finish();
-    const auto & load = report.load;
-    std::fprintf(stderr, "read %zu rows (%s), %zu recipes, %zu skipped\n", load.rows_read,
-                 data::file_format_name(load.format), load.recipes.size(), load.skipped.size());
-    for (size_t i = 0; i < load.skipped.size() && i < a.show_skipped; ++i) {
-        std::fprintf(stderr, "  skipped %s\n", data::describe(load.skipped[i]).c_str());
+    std::fprintf(stderr, "read %zu rows (%s), %zu recipes, %zu skipped\n", report.rows_read, report.format.c_str(),
+                 report.recipes, report.skipped.size());
+    for (size_t i = 0; i < report.skipped.size() && i < a.show_skipped; ++i) {
+        std::fprintf(stderr, "  skipped %s\n", report.skipped[i].c_str());
     }
-    for (size_t i = 0; i < load.cut.size() && i < a.show_cut; ++i) {
-        std::fprintf(stderr, "  warning: %s (--max-field-bytes %zu)\n", data::describe(load.cut[i]).c_str(),
-                     a.p.max_field_bytes);
+    for (size_t i = 0; i < report.cut.size() && i < a.show_cut; ++i) {
+        std::fprintf(stderr, "  warning: %s (--max-field-bytes %zu)\n", report.cut[i].c_str(), a.p.max_field_bytes);
     }
-    if (load.cut.size() > a.show_cut) {
-        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", load.cut.size() - a.show_cut,
+    if (report.cut.size() > a.show_cut) {
+        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", report.cut.size() - a.show_cut,
                      a.p.max_field_bytes);
     }
     std::printf("index %s: %zu nodes (%zu added) from %zu recipes; embedding %.1f s (%.0f nodes/s)\n",
-                a.p.out_dir.c_str(), report.index_size, report.added, load.recipes.size(), report.embed_ms / 1000,
+                a.p.out_dir.c_str(), report.index_size, report.added, report.recipes, report.embed_ms / 1000,
                 report.embed_ms > 0 ? 1000.0 * report.added / report.embed_ms : 0.0);
 }
 

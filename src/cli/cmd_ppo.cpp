@@ -12,6 +12,7 @@
 #include "rl/mixed_precision.h"
 #include "rl/ppo_checkpoint.h"
 #include "rl/ppo_config_json.h"
+#include "rl/ppo_inputs.h"
 #include "rl/ppo_memory.h"
 #include "rl/ppo_run.h"
 #include "rl/ppo_trainer.h"
@@ -38,14 +39,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Where the articles come from and which part is used.
-struct DataArgs {
-    std::string dataset = "abisee/cnn_dailymail";
-    std::string config = "1.0.0";
-    std::string split = "validation";
-    rl::SummaryColumns columns;
-    size_t limit = 0;
-    HubParams hub;
-};
+using DataArgs = rl::SummarySource;
 
 void add_data_options(CLI::App * cmd, DataArgs & d) {
     cmd->add_option("-d,--dataset", d.dataset,
@@ -63,31 +57,18 @@ void add_data_options(CLI::App * cmd, DataArgs & d) {
 
 // `report`: false on the ranks after the first of a data-parallel run (rank 0 says it once).
 std::vector<rl::SummaryExample> load_examples(DataArgs & d, bool report = true) {
-    const auto files = data::resolve_dataset_files(d.dataset, d.config, d.split, d.hub);
-    auto data = rl::load_summary_data(files, d.columns);
-    const size_t usable = data.examples.size();
-    std::vector<rl::SummaryExample> examples = std::move(data.examples);
-    if (d.limit > 0 && examples.size() > d.limit) examples.resize(d.limit);
-    if (!report) return examples;
-    std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, usable, data.skipped.size());
-    for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
-    for (size_t i = 0; i < data.cut.size() && i < 5; ++i) std::fprintf(stderr, "  warning: %s\n", data.cut[i].c_str());
-    if (data.cut.size() > 5) {
-        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", data.cut.size() - 5,
-                     data::kDefaultMaxFieldBytes);
+    rl::SummaryLoad load = rl::load_summary_source(d);
+    const auto & data = load.data;
+    if (report) {
+        std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, load.usable, data.skipped.size());
+        for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
+        for (size_t i = 0; i < data.cut.size() && i < 5; ++i) std::fprintf(stderr, "  warning: %s\n", data.cut[i].c_str());
+        if (data.cut.size() > 5) {
+            std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", data.cut.size() - 5,
+                         data::kDefaultMaxFieldBytes);
+        }
     }
-    return examples;
-}
-
-// A local checkpoint directory as it is, else a Hub model id downloaded (config, weights, tokenizer).
-fs::path resolve_model_dir(const std::string & model, const HubParams & hub) {
-    if (fs::is_directory(model)) return model;
-    if (fs::exists(model)) throw Error("--model must be a checkpoint directory (config.json + weights): " + model);
-    return hub_snapshot(model,
-                        {"config.json", "generation_config.json", "*.safetensors", "*.safetensors.index.json",
-                         "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
-                         "special_tokens_map.json", "added_tokens.json"},
-                        RepoType::Model, hub);
+    return std::move(load.data.examples);
 }
 
 // The memory a job will need against what is available, before any of it is allocated
@@ -229,10 +210,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         saved = saved_run(a.out);
         restore_cli_settings(a, cmd, saved);
     }
-    if (a.run.ppo.batch_size % a.run.ppo.mini_batch_size != 0) {
-        throw Error("--batch-size " + std::to_string(a.run.ppo.batch_size) + " must be a multiple of --mini-batch-size " +
-                    std::to_string(a.run.ppo.mini_batch_size));
-    }
+    rl::check_batch_sizes(a.run.ppo);
     set_threads(a.threads > 0 || world == 1 ? a.threads : threads_per_rank(local_ranks));
     auto & cfg = a.run.ppo;
     const auto kl = rl::parse_kl_estimator(a.kl_penalty);
@@ -268,7 +246,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
         std::cerr << "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16, so bfloat16 is converted in "
                      "software and likely slower than fp32\n";
 
-    a.run.model_dir = resolve_model_dir(a.model, a.data.hub);
+    a.run.model_dir = rl::resolve_policy_dir(a.model, a.data.hub);
     // Refuse a model of another architecture or without a tokenizer, or a batch that
     // cannot fit in memory, before any data work.
     const rl::Gpt2Config model_config = rl::read_gpt2_config(a.run.model_dir);
@@ -288,11 +266,7 @@ void run_ppo_cmd(PpoArgs & a, const CLI::App & cmd) {
     a.run.base_model = fs::is_directory(a.model) ? fs::absolute(a.model).string() : a.model;
     a.run.plots = !a.no_plots;
     // Everything --resume restores (restore_cli_settings).
-    a.run.settings = {{"model", a.model}, {"dataset", a.data.dataset}, {"config", a.data.config},
-                      {"split", a.data.split}, {"limit", a.data.limit}, {"eval_samples", held},
-                      {"eval_samples_requested", a.eval_samples}, {"save_every", a.run.save_every},
-                      {"keep_checkpoints", a.run.keep_checkpoints}, {"article_column", a.data.columns.article},
-                      {"summary_column", a.data.columns.summary}, {"id_column", a.data.columns.id}};
+    a.run.settings = rl::run_settings(a.model, a.data, held, a.eval_samples, a.run.save_every, a.run.keep_checkpoints);
     if (main_rank)
         std::fprintf(stderr, "PPO: %zu training articles, %zu held out; %lld steps of %lld%s; run directory %s\n",
                      a.run.train.size(), a.run.eval.size(), static_cast<long long>(cfg.steps),
@@ -450,9 +424,9 @@ struct EvalArgs {
 
 void run_eval_cmd(EvalArgs & a) {
     set_threads(a.threads);
-    const auto dir = resolve_model_dir(a.model, a.data.hub);
+    const auto dir = rl::resolve_policy_dir(a.model, a.data.hub);
     // A PEFT adapter directory (what `ragppo ppo --lora-r` exports) runs on its base model.
-    const auto resolve_base = [&](const std::string & base) { return resolve_model_dir(base, a.data.hub); };
+    const auto resolve_base = [&](const std::string & base) { return rl::resolve_policy_dir(base, a.data.hub); };
     const rl::Gpt2Config model_config =
         rl::read_gpt2_config(rl::is_peft_adapter_dir(dir) ? resolve_base(rl::peft_base_model(dir)) : dir);
     if (const auto available = host_memory_for(a.device)) {

@@ -2,7 +2,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-namespace ragppo::rag {
+namespace ragppo {
 struct QueryEngineParams;
 }
 
@@ -27,6 +27,6 @@ void register_serve(CLI::App & app);  // src/serve/ does the work
 std::string system_info_line();
 
 // Flags shared by ask, compare and the evaluations: index, top-k, response mode, LLM, sampling.
-void add_query_engine_options(CLI::App * cmd, rag::QueryEngineParams & p);
+void add_query_engine_options(CLI::App * cmd, QueryEngineParams & p);
 
 }  // namespace ragppo::cli

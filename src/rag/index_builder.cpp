@@ -23,7 +23,7 @@ std::string node_metadata(const std::string & s) {
 
 }  // namespace
 
-IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & progress) {
+BuildResult build_index(const IndexBuildParams & p, const BuildProgress & progress) {
     if (p.out_dir.empty()) throw Error("no output directory for the index");
     // Ownership and the write lock come first, before minutes of embedding: only an
     // absent or empty directory or an index is ever replaced, and no other ragppo
@@ -32,7 +32,7 @@ IndexBuildReport build_index(const IndexBuildParams & p, const BuildProgress & p
     index::check_index_output(target, p.append);
     const util::FileLock lock = index::lock_index(target);
     const index::OutputState state = index::check_index_output(target, p.append);  // again, now that we hold it
-    IndexBuildReport report;
+    BuildResult report;
 
     auto t0 = Clock::now();
     const auto files = data::resolve_dataset_files(p.dataset, p.config, p.split, p.embed.hub);

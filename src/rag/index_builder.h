@@ -7,6 +7,7 @@
 #include "rag/splitter.h"
 #include "ragppo.h"
 #include "ragppo/index.h"
+#include "ragppo/rag.h"
 
 #include <functional>
 #include <string>
@@ -19,25 +20,9 @@ namespace ragppo::rag {
 // text is still split and embedded.
 inline constexpr size_t kMaxNodeMetadataBytes = 1024;
 
-struct IndexBuildParams {
-    std::string dataset;         // a local CSV / JSON / JSONL / Parquet file or folder, or a Hub dataset id
-    std::string config;          // for Hub datasets: which config ("" = the default one)
-    std::string split = "train"; // for Hub datasets: which split's files to use (data/dataset_files.h)
-    std::string mapping;         // column mapping spec ("" = detect), see data/column_mapping.h
-    size_t limit = 0;            // index at most this many recipes; 0 = all
-    // Each text field of a row is cut to this many bytes as it is read (data/field_limit.h);
-    // 0 = no limit. The cut rows are in load.cut.
-    size_t max_field_bytes = data::kDefaultMaxFieldBytes;
-    EmbedderParams embed;
-    IndexParams index;
-    int chunk_size = 1024;       // tokens (LlamaIndex's default)
-    int chunk_overlap = 200;
-    std::string out_dir;
-    bool append = false;         // add to an existing index instead of replacing it
-    bool verify_existing = true; // with append: check the existing index's CRC-32C on load (false: --no-verify)
-};
+using ragppo::IndexBuildParams;  // include/ragppo/rag.h
 
-struct IndexBuildReport {
+struct BuildResult {
     data::LoadReport load;       // rows, skipped rows with reasons
     size_t nodes = 0;            // nodes made by the splitter
     size_t added = 0;            // nodes new to the index (append skips known ones)
@@ -48,6 +33,6 @@ struct IndexBuildReport {
 // Progress: (stage, done, total) with stage "embed".
 using BuildProgress = std::function<void(const char * stage, size_t done, size_t total)>;
 
-IndexBuildReport build_index(const IndexBuildParams & params, const BuildProgress & progress = {});
+BuildResult build_index(const IndexBuildParams & params, const BuildProgress & progress = {});
 
 }  // namespace ragppo::rag

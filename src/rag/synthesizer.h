@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ragppo.h"
+#include "ragppo/rag.h"
 
 #include <functional>
 #include <string>
@@ -10,10 +11,7 @@
 
 namespace ragppo::rag {
 
-enum class ResponseMode {
-    Compact,  // pack as many chunks per prompt as fit, then refine pack by pack (the reference)
-    Refine,   // one chunk per prompt: QA on the first, refine with each next one
-};
+using ragppo::ResponseMode;  // include/ragppo/rag.h
 
 struct Synthesis {
     std::string answer;

@@ -437,6 +437,7 @@ PpoRunResult run_ppo(const PpoRunParams & params, const std::function<void(const
         add_run_stats(*stats, samples, s, seconds_since(t_step));
         log_step(run, sl, step, *stats, std::move(samples));
         checkpoint_if_due(run, step);
+        if (params.on_step && run.main()) params.on_step(step, *stats);
     }
     if (sl.bar) sl.bar->finish();
     sl.stats.close();

@@ -24,6 +24,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ struct PpoRunParams {
     // rank's RNG state), eval.json and the export, and runs the held-out evaluation.
     // A resumed run must have the world size it was started with.
     std::shared_ptr<DataParallel> data_parallel;
+    // Rank 0 only, after each step is logged (stats.jsonl has the line): the step
+    // (0-based) and its statistics. An exception it throws ends the run there.
+    std::function<void(int64_t step, const std::map<std::string, double> & stats)> on_step;
 };
 
 struct PpoRunResult {

@@ -1,0 +1,50 @@
+#include "rl/ppo_inputs.h"
+
+#include "data/dataset_files.h"
+
+namespace ragppo::rl {
+
+namespace fs = std::filesystem;
+
+fs::path resolve_policy_dir(const std::string & model, const HubParams & hub) {
+    if (fs::is_directory(model)) return model;
+    if (fs::exists(model)) throw Error("the model must be a checkpoint directory (config.json + weights): " + model);
+    return hub_snapshot(model,
+                        {"config.json", "generation_config.json", "*.safetensors", "*.safetensors.index.json",
+                         "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+                         "special_tokens_map.json", "added_tokens.json"},
+                        RepoType::Model, hub);
+}
+
+SummaryLoad load_summary_source(const SummarySource & source) {
+    const auto files = data::resolve_dataset_files(source.dataset, source.config, source.split, source.hub);
+    SummaryLoad out{load_summary_data(files, source.columns), 0};
+    out.usable = out.data.examples.size();
+    if (source.limit > 0 && out.data.examples.size() > source.limit) out.data.examples.resize(source.limit);
+    return out;
+}
+
+nlohmann::json run_settings(const std::string & model, const SummarySource & source, size_t held,
+                            size_t eval_samples_requested, int64_t save_every, int keep_checkpoints) {
+    return {{"model", model},
+            {"dataset", source.dataset},
+            {"config", source.config},
+            {"split", source.split},
+            {"limit", source.limit},
+            {"eval_samples", held},
+            {"eval_samples_requested", eval_samples_requested},
+            {"save_every", save_every},
+            {"keep_checkpoints", keep_checkpoints},
+            {"article_column", source.columns.article},
+            {"summary_column", source.columns.summary},
+            {"id_column", source.columns.id}};
+}
+
+void check_batch_sizes(const PpoConfig & cfg) {
+    if (cfg.mini_batch_size < 1 || cfg.batch_size % cfg.mini_batch_size != 0) {
+        throw Error("--batch-size " + std::to_string(cfg.batch_size) + " must be a multiple of --mini-batch-size " +
+                    std::to_string(cfg.mini_batch_size));
+    }
+}
+
+}  // namespace ragppo::rl

@@ -1,0 +1,47 @@
+// Where a PPO run's inputs come from, for every front end (CLI, ragppo::ppo_run,
+// bindings): the policy checkpoint (a local directory or a Hub snapshot of the files
+// a GPT-2 checkpoint has) and the articles (a local file, or a Hub dataset's split).
+#pragma once
+
+#include "ragppo.h"
+#include "rl/ppo_config.h"
+#include "rl/summary_data.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace ragppo::rl {
+
+// A local checkpoint directory as it is, else a Hub model id downloaded (config,
+// weights, tokenizer). A path to a file is refused: a checkpoint is a directory.
+std::filesystem::path resolve_policy_dir(const std::string & model, const HubParams & hub);
+
+struct SummarySource {
+    std::string dataset = "abisee/cnn_dailymail";  // a CSV/JSON/JSONL/Parquet file, or a Hub dataset id
+    std::string config = "1.0.0";                   // of a Hub dataset
+    std::string split = "validation";               // of a Hub dataset
+    SummaryColumns columns;
+    size_t limit = 0;  // keep only the first N usable rows; 0 = all
+    HubParams hub;
+};
+
+// The usable rows of the source, the first `limit` of them; `usable` in the result
+// counts them before the limit.
+struct SummaryLoad {
+    SummaryData data;
+    size_t usable = 0;
+};
+SummaryLoad load_summary_source(const SummarySource & source);
+
+// What a run records of where it came from (config.json and every checkpoint's "cli"
+// entry): the model as given, the source, the held-out count (`held`, and what was
+// asked), the checkpointing. `ragppo ppo --resume` restores each from here.
+nlohmann::json run_settings(const std::string & model, const SummarySource & source, size_t held,
+                            size_t eval_samples_requested, int64_t save_every, int keep_checkpoints);
+
+// --batch-size must be a multiple of --mini-batch-size (one line naming both otherwise).
+void check_batch_sizes(const PpoConfig & cfg);
+
+}  // namespace ragppo::rl
