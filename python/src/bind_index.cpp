@@ -1,0 +1,104 @@
+#include "bindings.h"
+
+#include "ragppo/index.h"
+
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+namespace ragppo::python {
+
+namespace {
+
+struct PyVectorStore {
+    VectorStorePtr s;
+};
+
+size_t dim_of(const PyVectorStore & s) { return static_cast<size_t>(vector_store_manifest(*s.s).info.dim); }
+
+std::vector<float> checked_rows(nb::ndarray<float, nb::c_contig, nb::device::cpu> a, size_t rows, size_t dim,
+                                const char * what) {
+    std::vector<float> v = from_numpy(a, what);
+    if (v.size() != rows * dim) {
+        throw Error(std::string(what) + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(rows) +
+                    " x " + std::to_string(dim));
+    }
+    return v;
+}
+
+}  // namespace
+
+void bind_index(nb::module_ & m) {
+    nb::class_<IndexNode>(m, "Node", "A chunk of a recipe in the store: its text and the recipe's uid, name and link.")
+        .def(nb::init<>())
+        .def(
+            "__init__",
+            [](IndexNode * n, const std::string & text, const std::string & uid, const std::string & name,
+               const std::string & link, const std::string & id) { new (n) IndexNode{id, text, uid, name, link}; },
+            nb::arg("text"), nb::arg("uid") = "", nb::arg("name") = "", nb::arg("link") = "", nb::arg("id") = "")
+        .def_rw("id", &IndexNode::id, "sha256 of the text unless set")
+        .def_rw("text", &IndexNode::text)
+        .def_rw("uid", &IndexNode::uid)
+        .def_rw("name", &IndexNode::name)
+        .def_rw("link", &IndexNode::link)
+        .def("__repr__", [](const IndexNode & n) { return "Node(name='" + n.name + "', uid='" + n.uid + "')"; });
+
+    nb::class_<IndexHit>(m, "Hit")
+        .def_ro("index", &IndexHit::index, "position of the node in the store")
+        .def_ro("score", &IndexHit::score, "cosine similarity")
+        .def_ro("node", &IndexHit::node);
+
+    nb::class_<PyVectorStore>(m, "VectorStore",
+                              "Nodes with their embeddings in a FAISS index (exact cosine), saved as a directory.")
+        .def(
+            "__init__",
+            [](PyVectorStore * self, int dim, const std::string & embed_model) {
+                if (dim < 1) throw Error("VectorStore: dim must be at least 1, got " + std::to_string(dim));
+                IndexInfo info;
+                info.dim = dim;
+                info.embed_model = embed_model;
+                new (self) PyVectorStore{vector_store_new(info)};
+            },
+            nb::arg("dim"), nb::arg("embed_model") = "", "An empty in-memory store of `dim`-dimensional vectors.")
+        .def_static(
+            "load",
+            [](const std::string & dir, bool verify) {
+                IndexLoadParams p;
+                p.verify = verify;
+                nb::gil_scoped_release released;
+                return new PyVectorStore{vector_store_load(dir, p)};
+            },
+            nb::arg("dir"), nb::arg("verify") = true, "Load a saved index (`ragppo index`, or save()).")
+        .def("__len__", [](const PyVectorStore & s) { return vector_store_size(*s.s); })
+        .def_prop_ro("dim", &dim_of)
+        .def_prop_ro("embed_model", [](const PyVectorStore & s) { return vector_store_manifest(*s.s).info.embed_model; })
+        .def("node", [](const PyVectorStore & s, size_t i) {
+            if (i >= vector_store_size(*s.s)) throw nb::index_error("node index out of range");
+            return vector_store_node(*s.s, i);
+        })
+        .def(
+            "add",
+            [](PyVectorStore & s, const std::vector<IndexNode> & nodes, nb::ndarray<float, nb::c_contig, nb::device::cpu> vectors) {
+                auto v = checked_rows(vectors, nodes.size(), dim_of(s), "vectors");
+                nb::gil_scoped_release released;
+                return vector_store_add(*s.s, nodes, v);
+            },
+            nb::arg("nodes"), nb::arg("vectors"),
+            "Add nodes with their [len(nodes), dim] vectors; nodes already present are skipped. Returns the count added.")
+        .def(
+            "save",
+            [](const PyVectorStore & s, const std::string & dir) {
+                nb::gil_scoped_release released;
+                vector_store_save(*s.s, dir);
+            },
+            nb::arg("dir"), "Write the store to `dir`, atomically replacing what is there.")
+        .def(
+            "search",
+            [](const PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> query, int k) {
+                auto q = checked_rows(query, 1, dim_of(s), "query");
+                nb::gil_scoped_release released;
+                return vector_store_search(*s.s, q, k);
+            },
+            nb::arg("query"), nb::arg("k") = 3, "Top-k hits by cosine similarity, best first.");
+}
+
+}  // namespace ragppo::python
