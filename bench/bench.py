@@ -169,6 +169,60 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
     return result
 
 
+# --------------------------------------------------------------------------- Python bindings
+BINDINGS_GOAL = 1.05  # the bindings add less than 5% over the C++ call
+
+
+def bench_bindings(args, texts_path: Path, n_texts: int) -> dict:
+    """The same calls through `import ragppo` and through the C++ API, round by round:
+    Embedder.embed of every text vs embed_documents, and top-3 VectorStore.search vs
+    vector_store_search (args.searches queries, each text's vector in turn)."""
+    common = ["--texts", str(texts_path), "--threads", str(args.threads), "--max-tokens", str(args.max_tokens),
+              "--warmup-texts", str(args.warmup_texts)]
+    env = dict(os.environ, PYTHONPATH=str(Path(args.bin).parent / "python"))
+    workers = {"cpp": Worker("ragppo C++", [str(Path(args.bin) / "ragppo-bench-embed"), *common]),
+               "python": Worker("ragppo Python bindings", [sys.executable, str(HERE / "py_embed_worker.py"), *common],
+                                env=env)}
+    times = {k: {"embed": [], "search": []} for k in workers}
+    load = {"before": loadavg()}
+    for r in range(args.rounds):
+        order = list(workers) if r % 2 == 0 else list(reversed(workers))
+        for k in order:
+            times[k]["embed"].append(workers[k].ask("run")["s"])
+            times[k]["search"].append(workers[k].ask(f"search {args.searches}")["s"])
+            log(f"bindings round {r + 1}/{args.rounds} {workers[k].name}: embed {times[k]['embed'][-1]:.3f} s, "
+                f"{args.searches} searches {times[k]['search'][-1]:.3f} s")
+    load["after"] = loadavg()
+    for w in workers.values():
+        w.close()
+    result = {"n_texts": n_texts, "searches": args.searches, "threads": args.threads, "rounds": args.rounds,
+              "loadavg": load, "contenders": {k: {"embed_s": summary(t["embed"]), "search_s": summary(t["search"])}
+                                              for k, t in times.items()}}
+    for what in ("embed_s", "search_s"):
+        result[f"ratio_{what[:-2]}"] = (result["contenders"]["python"][what]["best"] /
+                                        result["contenders"]["cpp"][what]["best"])
+    return result
+
+
+def doc_bindings(b: dict | None) -> list[str]:
+    if not b:
+        return []
+    c = b["contenders"]
+    us = lambda s: f"{s / b['searches'] * 1e6:.1f} us"  # noqa: E731
+    met = lambda r: f"goal <= {BINDINGS_GOAL:g}: {'met' if r <= BINDINGS_GOAL else 'not met'}"  # noqa: E731
+    return ["## Python bindings", "",
+            f"The same calls through `import ragppo` (nanobind) and through the C++ API, each in its own process, "
+            f"alternating, {b['rounds']} rounds, {b['threads']} threads: `Embedder.embed` of {b['n_texts']} recipe "
+            f"texts vs `embed_documents`, and {b['searches']} top-3 searches of an exact index of those vectors "
+            f"(`VectorStore.search` vs `vector_store_search`). Best round. Goal: the bindings add < 5% "
+            f"(ratio <= {BINDINGS_GOAL}).", "",
+            "| call | C++ | Python | Python / C++ |", "| --- | ---: | ---: | ---: |",
+            f"| embed {b['n_texts']} texts | {c['cpp']['embed_s']['best']:.3f} s | {c['python']['embed_s']['best']:.3f} s "
+            f"| {b['ratio_embed']:.3f} ({met(b['ratio_embed'])}) |",
+            f"| top-3 search (per query) | {us(c['cpp']['search_s']['best'])} | {us(c['python']['search_s']['best'])} "
+            f"| {b['ratio_search']:.3f} ({met(b['ratio_search'])}) |", ""]
+
+
 # --------------------------------------------------------------------------- generation
 def llama_bench(args, gguf: str) -> dict:
     argv = [str(Path(args.bin) / "llama-bench"), "-m", gguf, "-p", str(args.prompt_tokens), "-n",
@@ -718,7 +772,7 @@ def doc_lora(lo: dict | None) -> list[str]:
     return L
 
 
-SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks", "lora", "serve"]
+SECTIONS = ["embed", "generate", "llamaindex", "index", "ppo", "ranks", "lora", "serve", "bindings"]
 PPO_GOAL = 3.0
 
 
@@ -909,7 +963,7 @@ def doc_ppo(ppo: dict | None) -> list[str]:
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
               idx: dict | None = None, ppo: dict | None = None, ranks: dict | None = None,
-              serve: dict | None = None, lora: dict | None = None) -> str:
+              serve: dict | None = None, lora: dict | None = None, bindings: dict | None = None) -> str:
     L = []
     L += ["# Benchmarks", "",
           "Written by `bench/run.sh` (do not edit by hand: rerun it). Raw figures: "
@@ -1050,6 +1104,7 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
     L += doc_ppo(ppo)
     L += doc_ranks(ranks)
     L += doc_lora(lora)
+    L += doc_bindings(bindings)
     L += doc_serve(serve)
 
     L += ["## Reproduce", "",
@@ -1122,6 +1177,7 @@ def main() -> int:
     ap.add_argument("--serve-parallel", type=int, default=4, help="serve: parallel slots on both servers")
     ap.add_argument("--serve-queue", type=int, default=16, help="serve: ragppo serve's --queue-size")
     ap.add_argument("--serve-rounds", type=int, default=2, help="serve: rounds per server, the order alternating")
+    ap.add_argument("--searches", type=int, default=2000, help="bindings section: top-3 searches per round")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 
@@ -1164,7 +1220,8 @@ def main() -> int:
                "ppo": lambda: bench_ppo(args),
                "ranks": lambda: bench_ranks(args),
                "lora": lambda: bench_lora(args),
-               "serve": lambda: bench_serve(args)}
+               "serve": lambda: bench_serve(args),
+               "bindings": lambda: bench_bindings(args, texts_path, len(texts))}
     for section in ("llamaindex", "serve"):
         if section in (args.only or SECTIONS) and not args.recipes_json:
             raise SystemExit(f"the {section} section needs --recipes-json")
@@ -1182,7 +1239,7 @@ def main() -> int:
     emb, gen = results["embed"], results["generate"]
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     doc = write_doc(args, meta, emb, gen, results["llamaindex"], results["index"], results["ppo"], results["ranks"],
-                    results["serve"], results["lora"])
+                    results["serve"], results["lora"], results["bindings"])
     Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
     Path(args.doc).write_text(doc, encoding="utf-8")
     log(f"wrote {args.doc} and {out}/*.json")

@@ -8,8 +8,11 @@
 // bench/bench.py can interleave it with the reference implementations: once the
 // model is loaded and warmed up (on the first --warmup-texts texts) it prints its
 // settings; then each input line "run" embeds all texts and prints {"s": seconds},
-// and "save PATH" writes the last vectors (float32, row-major) to PATH.
+// "save PATH" writes the last vectors (float32, row-major) to PATH, and "search N"
+// times N top-3 searches of an exact index of the last vectors, each row in turn
+// the query (bench/py_embed_worker.py does the same through the Python bindings).
 #include "ragppo.h"
+#include "ragppo/index.h"
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +95,23 @@ int main(int argc, char ** argv) try {
             std::ofstream out(cmd.substr(5), std::ios::binary);
             out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
             reply["saved"] = v.size();
+        } else if (cmd.rfind("search ", 0) == 0 && !v.empty()) {
+            const size_t n = std::stoul(cmd.substr(7)), dim = static_cast<size_t>(ragppo::embedder_dim(*e));
+            ragppo::IndexInfo info;
+            info.dim = static_cast<int>(dim);
+            auto store = ragppo::vector_store_new(info);
+            std::vector<ragppo::IndexNode> nodes;
+            for (size_t i = 0; i < texts.size(); ++i) nodes.push_back({"", texts[i], std::to_string(i), "", ""});
+            ragppo::vector_store_add(*store, nodes, v);
+            size_t found = 0;
+            t0 = Clock::now();
+            for (size_t i = 0; i < n; ++i) {
+                const size_t row = i % texts.size();
+                const std::vector<float> q(v.begin() + row * dim, v.begin() + (row + 1) * dim);
+                found += ragppo::vector_store_search(*store, q, 3).size();
+            }
+            reply["s"] = seconds_since(t0);
+            reply["hits"] = found;
         } else {
             reply["error"] = "unknown command: " + cmd;
         }

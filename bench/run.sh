@@ -10,7 +10,8 @@
 # PPO step of GPT-2 124M vs TRL's PPOTrainer; about 5 minutes per round on 2 idle CPU cores), ranks
 # (`ragppo ppo --nproc 1` vs `--nproc 2`: seconds per step; docs/SCALING.md), lora (`ragppo ppo`
 # full fine-tuning vs --lora-r 16: seconds per step and peak RSS), serve (`ragppo serve`
-# vs llama.cpp's llama-server under 100 streaming clients for 60 s; BENCH_SERVE_ARGS).
+# vs llama.cpp's llama-server under 100 streaming clients for 60 s; BENCH_SERVE_ARGS), bindings
+# (`import ragppo` vs the C++ API: embed 512 texts, top-3 search).
 # Environment: BENCH_ROUNDS (3), BENCH_THREADS (nproc), BENCH_ONLY (sections, as the arguments),
 # BENCH_LI_LIMIT (recipes for the llamaindex section, 0 = all), BENCH_INDEX_ARGS (extra
 # arguments for ragppo-bench-index, e.g. "--hnsw-n 20000"), BENCH_PPO_ARGS (options of bench.py's
@@ -33,7 +34,7 @@ SECTIONS=(${BENCH_ONLY:-})
 BUILD_DIR="${RAGPPO_BUILD_DIR:-$ROOT/build}"
 for arg in "$@"; do
   case "$arg" in
-    embed|generate|llamaindex|index|ppo|ranks|lora|serve) SECTIONS+=("$arg") ;;
+    embed|generate|llamaindex|index|ppo|ranks|lora|serve|bindings) SECTIONS+=("$arg") ;;
     *) BUILD_DIR="$arg" ;;
   esac
 done
@@ -61,7 +62,7 @@ say "building the benchmark programs in $BUILD_DIR"
 export CCACHE_DIR="${CCACHE_DIR:-$RAGPPO_HOME/ccache}"
 cmake "$BUILD_DIR" -DRAGPPO_BUILD_BENCH=ON >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target ragppo-cli ragppo-bench-embed ragppo-bench-generate \
-  ragppo-bench-build ragppo-bench-index ragppo-bench-ppo llama-bench llama-server
+  ragppo-bench-build ragppo-bench-index ragppo-bench-ppo llama-bench llama-server ragppo-python ragppo-python-files
 
 # The ppo section's tokenizer: GPT-2's vocab.json + merges.txt, written by a fixture module.
 GPT2_TOKENIZER="$BUILD_DIR/fixtures/gpt2/checkpoint"

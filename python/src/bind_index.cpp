@@ -11,9 +11,13 @@ namespace {
 
 struct PyVectorStore {
     VectorStorePtr s;
+    size_t dim;  // kept: vector_store_manifest counts the documents (every node) at each call
+
+    explicit PyVectorStore(VectorStorePtr store)
+        : s(std::move(store)), dim(static_cast<size_t>(vector_store_manifest(*s).info.dim)) {}
 };
 
-size_t dim_of(const PyVectorStore & s) { return static_cast<size_t>(vector_store_manifest(*s.s).info.dim); }
+size_t dim_of(const PyVectorStore & s) { return s.dim; }
 
 std::vector<float> checked_rows(nb::ndarray<float, nb::c_contig, nb::device::cpu> a, size_t rows, size_t dim,
                                 const char * what) {
@@ -56,7 +60,7 @@ void bind_index(nb::module_ & m) {
                 IndexInfo info;
                 info.dim = dim;
                 info.embed_model = embed_model;
-                new (self) PyVectorStore{vector_store_new(info)};
+                new (self) PyVectorStore(vector_store_new(info));
             },
             nb::arg("dim"), nb::arg("embed_model") = "", "An empty in-memory store of `dim`-dimensional vectors.")
         .def_static(
@@ -65,7 +69,7 @@ void bind_index(nb::module_ & m) {
                 IndexLoadParams p;
                 p.verify = verify;
                 nb::gil_scoped_release released;
-                return new PyVectorStore{vector_store_load(dir, p)};
+                return new PyVectorStore(vector_store_load(dir, p));
             },
             nb::arg("dir"), nb::arg("verify") = true, "Load a saved index (`ragppo index`, or save()).")
         .def("__len__", [](const PyVectorStore & s) { return vector_store_size(*s.s); })
