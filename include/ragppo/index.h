@@ -51,7 +51,9 @@ struct IndexManifest {
 };
 
 struct IndexNode {
-    std::string id;  // content hash of `text` (index_node_id); filled in by vector_store_add when empty
+    // Unique in the store. index_build's: a hash of uid and text (stable across rebuilds);
+    // vector_store_add fills an empty one with index_node_id(text).
+    std::string id;
     std::string text;
     std::string uid;
     std::string name;

@@ -2,31 +2,18 @@
 // test recipes, and retrieval quality of an index, with numbers rather than impressions.
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "data/dataset_files.h"
-#include "data/recipe_loader.h"
-#include "data/sampler.h"
-#include "eval/comparison.h"
-#include "eval/self_retrieval.h"
-#include "rag/index_builder.h"
+#include "ragppo/eval.h"
 #include "util/atomic_write.h"
 #include "util/progress.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <memory>
 
 namespace ragppo::cli {
 
 namespace {
 
-struct TestSet {
-    std::string dataset = "m3hrdadfi/recipe_nlg_lite";
-    std::string split = "test";
-    std::string mapping;
-    size_t sample = 20;  // recipes drawn, as the notebook did
-    size_t run = 5;      // of which this many are run (the notebook ran 5)
-    uint64_t seed = 42;
-};
+using TestSet = TestSetParams;
 
 void add_test_set_options(CLI::App * cmd, TestSet & t, bool with_run) {
     cmd->add_option("--test-dataset", t.dataset, "Recipes to draw test queries from: a CSV/JSON/JSONL/Parquet file or Hub dataset id")
@@ -39,30 +26,22 @@ void add_test_set_options(CLI::App * cmd, TestSet & t, bool with_run) {
     cmd->add_option("--sample-seed", t.seed, "Seed of the draw")->capture_default_str();
 }
 
-std::vector<data::Recipe> draw(const TestSet & t, const HubParams & hub, size_t run) {
-    data::LoadOptions lo;
-    lo.mapping = t.mapping;
-    auto report = data::load_recipes(data::resolve_dataset_files(t.dataset, "", t.split, hub), lo);
-    const size_t n = std::min(t.sample, report.recipes.size());
-    auto drawn = data::sample_recipes(report.recipes, n, t.seed);
-    if (drawn.size() > run) drawn.resize(run);
-    return drawn;
-}
-
 struct CompareArgs {
-    rag::QueryEngineParams engine;
+    QueryEngineParams engine;
     TestSet test;
     std::string out = "compare-report";
     bool metrics_only = false;  // eval-answers
 };
 
 void run_compare(CompareArgs & a) {
-    const auto recipes = draw(a.test, a.engine.hub, a.test.run);
-    rag::QueryEngine engine(a.engine);
-    util::ProgressBar bar("RAG + vanilla", recipes.size(), "queries");
-    const auto items = eval::compare_rag_vanilla(engine, recipes, [&](size_t done, size_t) { bar.update(done); });
-    bar.finish();
-    const auto s = eval::summarize(items);
+    a.test.hub = a.engine.hub;
+    auto engine = query_engine_load(a.engine);
+    std::unique_ptr<util::ProgressBar> bar;
+    const auto s = eval_compare(*engine, a.test, a.metrics_only ? "" : a.out, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<util::ProgressBar>("RAG + vanilla", total, "queries");
+        bar->update(done);
+    });
+    if (bar) bar->finish();
     const std::string header = "answers vs gold recipe (mean of " + std::to_string(s.n) + ")";
     std::printf("%-36s %8s %8s\n", header.c_str(), "RAG", "vanilla");
     std::printf("%-36s %8.3f %8.3f\n", "ROUGE-L F1 vs gold steps", s.rag_mean.rouge_l, s.vanilla_mean.rouge_l);
@@ -70,38 +49,33 @@ void run_compare(CompareArgs & a) {
                 s.vanilla_mean.ingredient_recall);
     std::printf("%-36s %8.3f\n", "top-1 cosine similarity", s.rag_mean_top1_cosine);
     if (a.metrics_only) {
-        nlohmann::json j{{"n", s.n},
-                         {"rag", {{"rouge_l", s.rag_mean.rouge_l}, {"ingredient_recall", s.rag_mean.ingredient_recall}}},
-                         {"vanilla", {{"rouge_l", s.vanilla_mean.rouge_l}, {"ingredient_recall", s.vanilla_mean.ingredient_recall}}},
-                         {"mean_top1_cosine", s.rag_mean_top1_cosine}};
-        util::write_file_atomic(a.out, j.dump(2) + "\n");
+        util::write_file_atomic(a.out, eval_json(s));
         std::printf("metrics written to %s\n", a.out.c_str());
         return;
     }
-    eval::write_comparison_reports(a.out, items, s, "ragppo: RAG vs vanilla on " + std::to_string(items.size()) + " test recipes");
     std::printf("report: %s/report.html (also report.md, report.jsonl)\n", a.out.c_str());
 }
 
 struct RetrievalArgs {
-    rag::QueryEngineParams engine;
+    QueryEngineParams engine;
     TestSet test;
     int depth = 10;
     std::string out = "retrieval_eval.json";
 };
 
 void run_retrieval(RetrievalArgs & a) {
-    rag::QueryEngine engine(a.engine);
-    if (a.test.dataset.empty()) a.test.dataset = engine.manifest().info.dataset;
-    const auto recipes = draw(a.test, a.engine.hub, a.test.sample);
-    util::ProgressBar bar("retrieval", recipes.size(), "queries");
-    const auto m = eval::self_retrieval(engine, recipes, a.depth, [&](size_t done, size_t) { bar.update(done); });
-    bar.finish();
+    a.test.hub = a.engine.hub;
+    auto engine = query_engine_load(a.engine);
+    if (a.test.dataset.empty()) a.test.dataset = query_engine_manifest(*engine).info.dataset;
+    std::unique_ptr<util::ProgressBar> bar;
+    const auto m = eval_self_retrieval(*engine, a.test, a.depth, [&](size_t done, size_t total) {
+        if (!bar) bar = std::make_unique<util::ProgressBar>("retrieval", total, "queries");
+        bar->update(done);
+    });
+    if (bar) bar->finish();
     std::printf("self-retrieval on %zu recipes (query = the recipe's name, depth %d)\n", m.queries, a.depth);
     std::printf("  recall@1 %.3f   recall@3 %.3f   MRR %.3f\n", m.recall_at_1, m.recall_at_3, m.mrr);
-    nlohmann::json j{{"queries", m.queries}, {"depth", a.depth}, {"recall_at_1", m.recall_at_1},
-                     {"recall_at_3", m.recall_at_3}, {"mrr", m.mrr}, {"index", a.engine.index_dir},
-                     {"dataset", a.test.dataset}};
-    util::write_file_atomic(a.out, j.dump(2) + "\n");
+    util::write_file_atomic(a.out, eval_json(m, a.depth, a.engine.index_dir, a.test.dataset));
     std::printf("written to %s\n", a.out.c_str());
 }
 

@@ -20,11 +20,8 @@ struct ComparisonItem {
     AnswerMetrics vanilla_metrics;
 };
 
-struct ComparisonSummary {
-    size_t n = 0;
-    AnswerMetrics rag_mean, vanilla_mean;
-    double rag_mean_top1_cosine = 0;
-};
+using ragppo::ComparisonSummary;  // include/ragppo/eval.h
+
 
 std::string how_do_i_make(const std::string & name);
 

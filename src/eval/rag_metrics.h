@@ -4,6 +4,7 @@
 #pragma once
 
 #include "data/recipe.h"
+#include "ragppo/eval.h"
 
 #include <string>
 #include <vector>
@@ -13,12 +14,8 @@ namespace ragppo::eval {
 // Rank (1-based) of the first hit whose uid is `uid` in a ranked list of uids; 0 = absent.
 size_t rank_of(const std::vector<std::string> & ranked_uids, const std::string & uid);
 
-struct RetrievalMetrics {
-    size_t queries = 0;
-    double recall_at_1 = 0;
-    double recall_at_3 = 0;
-    double mrr = 0;  // mean reciprocal rank within the retrieved depth (0 when absent)
-};
+using ragppo::RetrievalMetrics;  // include/ragppo/eval.h
+
 
 // From the 1-based rank of each query's own recipe (0 = not retrieved).
 RetrievalMetrics retrieval_metrics(const std::vector<size_t> & ranks);
@@ -27,10 +24,8 @@ RetrievalMetrics retrieval_metrics(const std::vector<size_t> & ranks);
 // words; 0 when there are none.
 double ingredient_recall(const std::string & answer, const std::vector<std::string> & ingredients);
 
-struct AnswerMetrics {
-    double rouge_l = 0;            // F1 of the answer against the gold steps
-    double ingredient_recall = 0;  // against the gold ingredient names (ner)
-};
+using ragppo::AnswerMetrics;  // include/ragppo/eval.h
+
 
 AnswerMetrics answer_metrics(const std::string & answer, const data::Recipe & gold);
 

@@ -58,7 +58,9 @@ BuildResult build_index(const IndexBuildParams & p, const BuildProgress & progre
     for (const auto & recipe : report.load.recipes) {
         const std::string name = node_metadata(recipe.name), link = node_metadata(recipe.link);  // once per recipe
         for (auto & n : split_document(recipe.uid, data::document_text(recipe), sp, count)) {
-            nodes.push_back(IndexNode{n.id, std::move(n.text), recipe.uid, name, link});
+            n.name = name;
+            n.link = link;
+            nodes.push_back(std::move(n));
         }
     }
     report.nodes = nodes.size();

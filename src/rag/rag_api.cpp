@@ -2,16 +2,12 @@
 // rag::QueryEngine, and the build report flattens data::LoadReport into lines.
 #include "data/field_limit.h"
 #include "rag/index_builder.h"
-#include "rag/query_engine.h"
+#include "rag/query_engine_handle.h"
 #include "ragppo/rag.h"
 
 namespace ragppo {
 
 static_assert(kDefaultMaxFieldBytes == data::kDefaultMaxFieldBytes, "the public default must be the loader's");
-
-struct QueryEngine {
-    rag::QueryEngine engine;
-};
 
 IndexBuildReport index_build(const IndexBuildParams & params, const std::function<void(size_t, size_t)> & progress) {
     rag::BuildProgress on_embed;

@@ -189,14 +189,13 @@ std::string node_id(const std::string & source_uid, const std::string & text) {
     return data::stable_id(std::to_string(source_uid.size()) + ":" + source_uid + "\n" + text, 32);
 }
 
-std::vector<Node> split_document(const std::string & source_uid, const std::string & text,
-                                 const SplitterParams & params, const TokenCounter & count_tokens) {
-    std::vector<Node> nodes;
+std::vector<IndexNode> split_document(const std::string & source_uid, const std::string & text,
+                                      const SplitterParams & params, const TokenCounter & count_tokens) {
+    std::vector<IndexNode> nodes;
     std::unordered_map<std::string, int> seen;
     for (auto & chunk : split_text(text, params, count_tokens)) {
-        Node n;
-        n.source_uid = source_uid;
-        n.index = static_cast<int>(nodes.size());
+        IndexNode n;
+        n.uid = source_uid;
         n.id = node_id(source_uid, chunk);
         if (const int k = ++seen[n.id]; k > 1) n.id.append("-").append(std::to_string(k));
         n.text = std::move(chunk);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "rag/token_counter.h"
+#include "ragppo/index.h"
 
 #include <functional>
 #include <string>
@@ -36,20 +37,15 @@ struct SplitterParams {
 std::vector<std::string> split_text(const std::string & text, const SplitterParams & params,
                                     const TokenCounter & count_tokens);
 
-struct Node {
-    std::string id;          // node_id(source_uid, text), unique within the document
-    std::string source_uid;  // the recipe's uid
-    int index = 0;           // position within the document
-    std::string text;
-};
-
 // Content-derived id: 32 hex digits of sha256(source_uid, text), so rebuilding an
 // index gives every node the same id.
 std::string node_id(const std::string & source_uid, const std::string & text);
 
-// split_text, then one Node per chunk. A chunk text repeated within the document gets
-// "-<n>" appended to its id for its n-th repeat (n >= 2), keeping ids unique.
-std::vector<Node> split_document(const std::string & source_uid, const std::string & text,
+// split_text, then one node per chunk, in document order: the store's node type
+// (ragppo/index.h; LlamaIndex has one Node too), with id node_id(uid, text), the
+// chunk and the uid (name and link are the caller's). A chunk text repeated within
+// the document gets "-<n>" appended to its id for its n-th repeat (n >= 2).
+std::vector<IndexNode> split_document(const std::string & source_uid, const std::string & text,
                                  const SplitterParams & params, const TokenCounter & count_tokens);
 
 }  // namespace ragppo::rag

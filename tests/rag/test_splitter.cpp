@@ -184,8 +184,7 @@ TEST(Splitter, NodeIdsAreContentHashesStableAcrossRuns) {
     for (size_t i = 0; i < a.size(); ++i) {
         EXPECT_EQ(a[i].id, b[i].id);
         EXPECT_EQ(a[i].id.size(), 32u);
-        EXPECT_EQ(a[i].index, static_cast<int>(i));
-        EXPECT_EQ(a[i].source_uid, "uid-1");
+        EXPECT_EQ(a[i].uid, "uid-1");
         EXPECT_EQ(a[i].id, rag::node_id("uid-1", a[i].text));
         if (i) EXPECT_NE(a[i].id, a[i - 1].id);
     }
