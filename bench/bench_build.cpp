@@ -4,11 +4,11 @@
 //   ragppo-bench-build --dataset FILE --dir DIR [--limit N] [--max-tokens N] [--threads N]
 //                      [--load-repeats 5]
 //
-// Runs rag::build_index (what `ragppo index` runs) with the default embedder and splitter,
+// Runs ragppo::index_build (what `ragppo index` runs) with the default embedder and splitter,
 // then loads the saved index --load-repeats times. Prints one JSON object: seconds per
 // stage (the model load is what the build took beyond reading, splitting, embedding and
 // saving), node count, bytes on disk, and the index load times.
-#include "rag/index_builder.h"
+#include "ragppo/rag.h"
 #include "ragppo/index.h"
 
 #include <nlohmann/json.hpp>
@@ -36,7 +36,7 @@ size_t bytes_under(const std::filesystem::path & dir) {
 }  // namespace
 
 int main(int argc, char ** argv) try {
-    ragppo::rag::IndexBuildParams p;
+    ragppo::IndexBuildParams p;
     int load_repeats = 5;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -56,7 +56,7 @@ int main(int argc, char ** argv) try {
     p.embed.hub.offline = true;
 
     const auto t0 = Clock::now();
-    const auto r = ragppo::rag::build_index(p);
+    const auto r = ragppo::index_build(p);
     const double build_s = since(t0);
     const double staged_ms = r.load_ms + r.split_ms + r.embed_ms + r.save_ms;
 
@@ -71,7 +71,7 @@ int main(int argc, char ** argv) try {
     if (loaded_nodes != r.index_size) throw ragppo::Error("the loaded index has another node count");
 
     const nlohmann::json out = {
-        {"recipes", r.load.recipes.size()},
+        {"recipes", r.recipes},
         {"nodes", r.index_size},
         {"total_s", build_s},
         {"read_s", r.load_ms / 1e3},

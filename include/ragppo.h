@@ -208,5 +208,8 @@ std::string llama_cpp_version();                                         // ggml
 std::string libtorch_version();                                          // "2.13.0"
 std::vector<std::string> libtorch_build_info();                          // BLAS, LAPACK, oneDNN, CPU capability, threads
 std::string arrow_version();                                             // Arrow C++ (Parquet reader)
+// Threads a call given `requested` runs on: `requested` when > 0, else every core
+// (what n_threads 0 means for the embedder, the generator and libtorch).
+int default_threads(int requested = 0);
 
 }  // namespace ragppo

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "ragppo.h"
+#include "ragppo/data.h"
 #include "ragppo/index.h"
 
 #include <cstddef>
@@ -21,10 +22,6 @@
 namespace ragppo {
 
 // ============================================================================ indexing
-// Each text field of a dataset row is cut to this many bytes as it is read (a warning
-// per row names the field); 0 = no limit.
-inline constexpr size_t kDefaultMaxFieldBytes = 64 * 1024;
-
 struct IndexBuildParams {
     std::string dataset;          // a local CSV / JSON / JSONL / Parquet file or folder, or a Hub dataset id
     std::string config;           // for Hub datasets: which config ("" = the default one)

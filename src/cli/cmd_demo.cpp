@@ -3,7 +3,7 @@
 // question with the default LLM (vanilla; the RAG answer comes with `ragppo ask`).
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "data/recipe.h"
+#include "ragppo/data.h"
 #include "ragppo/index.h"
 #include "util/progress.h"
 
@@ -29,12 +29,15 @@ struct DemoArgs {
 
 void run(DemoArgs & a) {
     a.embed.hub = a.gen.hub = a.hub;
-    auto recipes = data::load_recipes_json(a.recipes, a.n_recipes);
+    RecipeLoadParams load;
+    load.limit = a.n_recipes;
+    load.hub = a.hub;
+    const auto recipes = recipes_load(a.recipes, load).recipes;
     std::fprintf(stderr, "loaded %zu recipes from %s\n", recipes.size(), a.recipes.c_str());
 
     auto e = embedder_load(a.embed);
     std::vector<std::string> docs;
-    for (const auto & r : recipes) docs.push_back(data::document_text(r));
+    for (const auto & r : recipes) docs.push_back(recipe_document_text(r));
     util::ProgressBar bar("embedding", docs.size(), "texts");
     auto vecs = embed_documents(*e, docs, [&](size_t done, size_t) { bar.update(done); });
     bar.finish();

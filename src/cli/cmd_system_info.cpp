@@ -1,7 +1,6 @@
 // ragppo system-info: what a bug report needs (versions, CPU, the ggml CPU variant in
 // use, threads, libtorch's and Arrow's builds). One line of it starts every --verbose run.
 #include "cli/commands.h"
-#include "llm/llama_runtime.h"
 #include "ragppo.h"
 
 #include <cstdio>
@@ -33,7 +32,7 @@ void print_system_info() {
     std::printf("  uses       %s\n", join(cpu.features).c_str());
     std::printf("  buffers    %s\n", cpu.extra_buffer_types.empty() ? "(none)" : join(cpu.extra_buffer_types).c_str());
     std::printf("  available  %s\n", join(cpu_backend_variants()).c_str());
-    std::printf("threads      %d by default (llama.cpp, libtorch)\n", llm::default_threads(0));
+    std::printf("threads      %d by default (llama.cpp, libtorch)\n", default_threads(0));
     std::printf("libtorch     %s\n", libtorch_version().c_str());
     for (const auto & line : libtorch_build_info()) std::printf("  %s\n", line.c_str());
     std::printf("Arrow        %s\n", arrow_version().c_str());
@@ -46,7 +45,7 @@ std::string system_info_line() {
     std::ostringstream o;
     o << "ragppo " << RAGPPO_VERSION_STRING << " | " << llama_cpp_version() << " | " << cpu_model_name() << " ["
       << join(cpu_flags(kCpuFeatures)) << "] | ggml CPU variant " << cpu.variant << " | threads "
-      << llm::default_threads(0) << " | libtorch " << libtorch_version() << " | Arrow " << arrow_version();
+      << default_threads(0) << " | libtorch " << libtorch_version() << " | Arrow " << arrow_version();
     return o.str();
 }
 

@@ -6,12 +6,14 @@
 // recipe at about 25 chunks of 1024 tokens (3 s of embedding on 2 cores).
 #pragma once
 
+#include "ragppo/data.h"
+
 #include <cstddef>
 #include <string>
 
 namespace ragppo::data {
 
-inline constexpr size_t kDefaultMaxFieldBytes = 64 * 1024;
+using ragppo::kDefaultMaxFieldBytes;  // include/ragppo/data.h
 
 // Cuts `s` to at most `max_bytes` bytes at a character boundary (valid UTF-8 stays
 // valid); 0 = no limit. Returns the size before the cut when it cut, else 0.

@@ -1,20 +1,15 @@
 // A recipe as the RAG pipeline sees it, whatever file it came from.
 #pragma once
 
+#include "ragppo/data.h"
+
 #include <string>
 #include <vector>
 
 namespace ragppo::data {
 
-struct Recipe {
-    std::string uid;
-    std::string name;
-    std::string ingredients;  // one string, list-valued sources joined
-    std::string steps;        // one string, list-valued sources joined
-    std::string link;
-    std::vector<std::string> ner;  // ingredient names, for answer evaluation
-    // uid: the file's own id where it has one, else a stable hash (see load_recipes)
-};
+using ragppo::Recipe;  // include/ragppo/data.h
+
 
 // The document text of the reference setup: name, ingredients and steps
 // separated by a blank line with a space on each side.

@@ -98,3 +98,9 @@ std::vector<llama_token> tokenize(const llama_vocab * vocab, const std::string &
 }
 
 }  // namespace ragppo::llm
+
+namespace ragppo {
+
+int default_threads(int requested) { return llm::default_threads(requested); }
+
+}  // namespace ragppo

@@ -6,23 +6,17 @@
 // rouge_score to the last bit on the same tokens.
 #pragma once
 
+#include "ragppo/metrics.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ragppo::metrics {
 
-struct RougeScore {
-    double precision = 0.0;
-    double recall = 0.0;
-    double fmeasure = 0.0;  // F1
-};
+using ragppo::RougeScore;   // include/ragppo/metrics.h
+using ragppo::RougeScores;
 
-struct RougeScores {
-    RougeScore rouge1;
-    RougeScore rouge2;
-    RougeScore rougeL;
-};
 
 // rouge_score's tokenize(): the text is UTF-8; only ASCII letters and digits
 // survive (plus the two non-ASCII characters Python lowercases to ASCII: U+0130

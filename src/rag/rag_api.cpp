@@ -1,13 +1,10 @@
 // include/ragppo/rag.h over the pipeline's classes: the opaque QueryEngine is
 // rag::QueryEngine, and the build report flattens data::LoadReport into lines.
-#include "data/field_limit.h"
 #include "rag/index_builder.h"
 #include "rag/query_engine_handle.h"
 #include "ragppo/rag.h"
 
 namespace ragppo {
-
-static_assert(kDefaultMaxFieldBytes == data::kDefaultMaxFieldBytes, "the public default must be the loader's");
 
 IndexBuildReport index_build(const IndexBuildParams & params, const std::function<void(size_t, size_t)> & progress) {
     rag::BuildProgress on_embed;

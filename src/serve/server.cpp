@@ -1,7 +1,6 @@
 // Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
 // the index, embedders and the LLM (one context, a sequence per slot) once, configure httplib's limits, then
 // serve until SIGINT or SIGTERM.
-#include "llm/llama_runtime.h"
 #include "serve/routes.h"
 #include "serve/serve_config.h"
 
@@ -28,7 +27,7 @@ namespace {
 // -t (else every core) is the whole server's: the one context that decodes every
 // slot's sequence together uses all of them.
 int server_threads(const ServeConfig & c) {
-    return llm::default_threads(c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads);
+    return default_threads(c.engine.llm.n_threads > 0 ? c.engine.llm.n_threads : c.engine.n_threads);
 }
 
 // --parallel N: N sequences of one llama.cpp context, decoded in one batch per step
