@@ -32,7 +32,9 @@ set_target_properties(llama ggml ggml-base llama-common PROPERTIES INSTALL_RPATH
 install(TARGETS ragppo-rag-shared ragppo-rl-shared EXPORT ragppoTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sdk)
-install(TARGETS llama ggml ggml-base llama-common LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk)
+# Their headers are llama.cpp's, not part of our face: left to a component nobody installs.
+install(TARGETS llama ggml ggml-base llama-common LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk
+        PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/llama.cpp COMPONENT llama-cpp-headers)
 install(DIRECTORY ${CMAKE_BINARY_DIR}/bin/ DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk
         FILES_MATCHING PATTERN "libggml-cpu*.so" PATTERN "libmtmd.so*")
 install(EXPORT ragppoTargets NAMESPACE ragppo:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ragppo COMPONENT sdk)
