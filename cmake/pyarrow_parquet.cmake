@@ -19,7 +19,7 @@ set(RAGPPO_PYARROW_DIR "" CACHE PATH
 
 if(NOT RAGPPO_PYARROW_DIR)
   execute_process(
-    COMMAND ${RAGPPO_PYTHON} -c "import pyarrow; print(pyarrow.get_library_dirs()[0])"
+    COMMAND ${RAGPPO_PYTHON_CLEAN} -c "import pyarrow; print(pyarrow.get_library_dirs()[0])"
     OUTPUT_VARIABLE _pyarrow_dir OUTPUT_STRIP_TRAILING_WHITESPACE
     ERROR_VARIABLE _pyarrow_err RESULT_VARIABLE _pyarrow_rc)
   if(NOT _pyarrow_rc EQUAL 0)
