@@ -19,7 +19,7 @@
 #include "rl/ppo_trainer.h"
 #include "rl/rollout.h"
 #include "rl/summarize.h"
-#include "util/timer.h"
+#include "ragppo/util.h"
 #include "ragppo.h"
 
 #include <nlohmann/json.hpp>
@@ -53,7 +53,7 @@ std::vector<Article> read_articles(const std::string & path) {
     return out;
 }
 
-double seconds_since(util::Clock::time_point t0) { return util::ms_since(t0) / 1000.0; }
+double seconds_since(Clock::time_point t0) { return ms_since(t0) / 1000.0; }
 
 // 64-bit FNV-1a over the query ids (each as 4 little-endian bytes), in order: the TRL
 // worker computes the same, so the bench can check both sides read the same tokens.
@@ -99,7 +99,7 @@ int main(int argc, char ** argv) try {
     torch::set_num_threads(threads);
 
     const auto articles = read_articles(data_path);
-    auto t0 = util::Clock::now();
+    auto t0 = Clock::now();
     rl::PpoConfig cfg;  // TRL's defaults with the notebook's overrides: lr 1.41e-5, 4 epochs, batch = mini-batch
     cfg.batch_size = cfg.mini_batch_size = static_cast<int64_t>(articles.size());
     cfg.seed = seed;
@@ -131,7 +131,7 @@ int main(int argc, char ** argv) try {
     rp.bf16 = bf16;
 
     // Warm-up: the prompt pass and a few decode steps (allocator, kernels), no PPO step.
-    t0 = util::Clock::now();
+    t0 = Clock::now();
     {
         auto warm = rp;
         warm.max_new_tokens = warm.min_new_tokens = std::min<int64_t>(4, new_tokens);
@@ -167,12 +167,12 @@ int main(int argc, char ** argv) try {
     for (std::string cmd; std::getline(std::cin, cmd);) {
         nlohmann::json reply;
         if (cmd == "run") {
-            const auto t_total = util::Clock::now();
-            t0 = util::Clock::now();
+            const auto t_total = Clock::now();
+            t0 = Clock::now();
             const auto seqs = rl::rollout(*policy, queries, rp, rng);  // tokens come back to the CPU: synchronised
             const double generate_s = seconds_since(t0);
 
-            t0 = util::Clock::now();
+            t0 = Clock::now();
             std::vector<std::vector<int32_t>> responses;
             std::vector<double> scores;
             for (size_t i = 0; i < seqs.size(); ++i) {
@@ -181,7 +181,7 @@ int main(int argc, char ** argv) try {
             }
             const double reward_s = seconds_since(t0);
 
-            t0 = util::Clock::now();
+            t0 = Clock::now();
             const auto stats = trainer.step(queries, responses, scores);  // its statistics are read back: synchronised
             const double step_s = seconds_since(t0);
 

@@ -105,10 +105,32 @@ QueryEnginePtr query_engine_load(const QueryEngineParams & params);
 Response query_engine_ask(QueryEngine & qe, const std::string & query, const TokenCallback & on_token = {});
 // The same LLM, chat wrapper and sampling, with the bare query (no retrieval).
 Response query_engine_vanilla(QueryEngine & qe, const std::string & query, const TokenCallback & on_token = {});
+// The settings that load another embedder like the engine's (the index's model,
+// pooling and query instruction, the engine's threads and hub): a second one for
+// work beside retrieval, as `ragppo serve` embeds its /v1/embeddings requests.
+EmbedderParams query_engine_embedder_params(const QueryEngine & qe);
 // Retrieval only (no LLM call); top_k 0 = the engine's.
 std::vector<SourceNode> query_engine_retrieve(const QueryEngine & qe, const std::string & query, int top_k = 0);
 IndexManifest query_engine_manifest(const QueryEngine & qe);
 // The embedder the engine retrieves with (the index's model).
 Embedder & query_engine_embedder(QueryEngine & qe);
+
+// ============================================================================ synthesis
+// The response synthesizer alone (LlamaIndex's get_response_synthesizer): an answer to
+// `query` from `chunks` with `g`: compact packs as many chunks per prompt as fit and
+// refines pack by pack; refine takes one chunk per prompt.
+struct Synthesis {
+    std::string answer;
+    int llm_calls = 0;
+    int prompt_tokens = 0;
+    int completion_tokens = 0;
+    double llm_ms = 0;
+    StopReason stop = StopReason::MaxTokens;  // of the last call
+};
+
+// `on_token` streams the pieces of the final LLM call only (earlier calls are drafts).
+// Throws ragppo::Error when `chunks` is empty.
+Synthesis synthesize(Generator & g, const std::string & query, const std::vector<std::string> & chunks,
+                     ResponseMode mode, const SamplingParams & sampling, const TokenCallback & on_token = {});
 
 }  // namespace ragppo

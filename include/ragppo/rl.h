@@ -4,7 +4,7 @@
 // policy and the articles, hold some out, roll out, score, step, log, checkpoint,
 // evaluate before and after, export in the Hugging Face layout.
 //
-//   ragppo::PpoParams p;  p.dataset = "articles.jsonl";  p.ppo.steps = 3;  p.out_dir = "run";
+//   ragppo::PpoParams p;  p.ppo.dataset = "articles.jsonl";  p.ppo.steps = 3;  p.out_dir = "run";
 //   ragppo::ppo_run(p, [](const ragppo::PpoStep & s) { std::printf("%g\n", s.stats.at("env/reward_mean")); });
 //
 // The settings are TRL's PPOConfig names where one exists, with the reference
@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,29 @@ struct PpoConfig {
     bool step_optimizer_on_skipped_minibatch = false;
 };
 
+// Name -> estimator as TRL's kl_penalty spells it ("kl", "abs", "mse", "full") and
+// ours ("k3"); nullopt for another name.
+std::optional<KlEstimator> kl_estimator_from_name(const std::string & name);
+
+// ============================================================================ ranks
+// One process of a data-parallel run (torchrun's variables): every rank rolls out and
+// scores its share of each batch, the gradients are summed over ranks (c10d: Gloo on
+// CPU, NCCL on CUDA), and rank 0 alone writes the run directory.
+struct PpoRanks {
+    int world_size = 1;        // 1 = a single process
+    int rank = 0;
+    int local_rank = 0;        // among the ranks on this machine (its GPU with device "cuda")
+    int local_world_size = 1;  // ranks on this machine: they share its cores and memory
+    std::string master_addr = "127.0.0.1";  // where rank 0 serves the rendezvous
+    int master_port = 29500;
+    double timeout_s = 1800;   // how long a collective (and the rendezvous) waits for the others
+};
+
+// The environment torchrun sets (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK,
+// LOCAL_WORLD_SIZE); nullopt when WORLD_SIZE is unset. Throws ragppo::Error naming a
+// malformed or inconsistent variable.
+std::optional<PpoRanks> ppo_ranks_from_env();
+
 // ============================================================================ a run
 struct PpoParams {
     PpoConfig ppo;                     // model id (policy_model), dataset id/config/split, and the PPO settings
@@ -145,7 +169,10 @@ struct PpoParams {
     std::string out_dir = "runs/ppo";  // new, empty, or this run (resume / overwrite)
     int64_t save_every = 25;           // checkpoint every N steps (and after the last); 0 = only the last
     int keep_checkpoints = 2;
-    bool resume = false;               // continue out_dir's run from its latest checkpoint, with its PPO settings
+    // Continue out_dir's run from its latest checkpoint, with its own settings (model,
+    // data, held-out set, checkpointing, PPO config) in place of these; ppo.steps other
+    // than the default extends it, the default runs to the end it was started for.
+    bool resume = false;
     bool overwrite = false;            // replace the run in out_dir with a fresh one
     bool export_model = true;          // out_dir/model in the HF layout (LoRA: PEFT's adapter layout)
     bool merge_lora = false;           // with LoRA: export the merged weights instead of the adapters
@@ -153,7 +180,26 @@ struct PpoParams {
     std::string device = "cpu";        // "cpu", "cuda", "cuda:1"
     int n_threads = 0;                 // torch threads; 0 = torch's default
     bool quiet = true;                 // no progress bar or log lines on stderr/stdout
+    int64_t log_every = 10;            // with quiet off: print the mean reward every N steps (0 = never)
+    bool verify_checkpoint = true;     // resume: check the checkpoint's tensor files (CRC-32C) first
     HubParams hub;
+
+    // Settings the caller set on purpose, by their key in the run's saved settings:
+    // config.json's PPO names (TRL's: learning_rate, batch_size, lora_r, ...) and the
+    // run's own (model, dataset, config, split, limit, article_column, summary_column,
+    // id_column, eval_samples_requested, save_every, keep_checkpoints, steps), plus
+    // merge_lora. A resumed run refuses one that contradicts it (steps may grow), and
+    // lora_alpha / lora_dropout / lora_target_modules / merge_lora without a rank are
+    // refused. Empty: resume takes every setting from the run.
+    std::set<std::string> chosen;
+    // How errors name a setting to the caller ("learning_rate" -> "--lr" for a CLI, a
+    // keyword for Python); a key not here is named as it is.
+    std::map<std::string, std::string> setting_names;
+
+    PpoRanks ranks;  // world_size > 1: this process is one rank of a data-parallel run
+    // After every input is checked, before this rank connects to the others: where a
+    // launcher starts the other ranks (`ragppo ppo --nproc` starts copies of itself).
+    std::function<void()> on_inputs_checked;
 };
 
 // One step's statistics under TRL's names (docs/PPO_METRICS.md): env/reward_mean,
@@ -176,8 +222,64 @@ struct PpoResult {
 
 // Throws ragppo::Error for bad input (model, data, run directory, a batch that
 // cannot fit in memory) before anything is written, and when the loss turns NaN/inf
-// (the last good checkpoint stays). `on_step` runs after each step is logged; an
-// exception it throws stops the run there (the checkpoints written so far stay).
+// (the last good checkpoint stays; rank 0 reports it). `on_step` runs on rank 0 after
+// each step is logged; an exception it throws stops the run there (the checkpoints
+// written so far stay).
 PpoResult ppo_run(const PpoParams & params, const std::function<void(const PpoStep & step)> & on_step = {});
+
+// ============================================================================ held-out ROUGE
+// Summarise a slice of articles with any GPT-2 checkpoint (a run's model/, a PEFT LoRA
+// adapter directory on its base, or a Hub id) and score each against its reference:
+// `ragppo summarize-eval`.
+struct SummarizeEvalParams {
+    std::string model = PpoConfig{}.policy_model;
+    std::string dataset = PpoConfig{}.dataset;  // a CSV/JSON/JSONL/Parquet file, or a Hub dataset id
+    std::string dataset_config = PpoConfig{}.dataset_config;
+    std::string dataset_split = PpoConfig{}.dataset_split;
+    std::string article_column = "article";
+    std::string summary_column = "highlights";
+    std::string id_column = "id";
+    size_t limit = 0;                // read only the first N usable rows; 0 = all
+    size_t offset = 0;               // first usable row of the slice
+    size_t count = 50;               // rows in the slice; 0 = to the end
+    int64_t query_max_tokens = 512;  // articles are cut to this many tokens
+    int64_t max_new_tokens = 128;
+    bool greedy = false;             // default: pure sampling, as the PPO rollouts
+    uint64_t seed = 0;
+    int64_t batch_size = 8;          // articles summarised together
+    bool stem = false;               // Porter-stem tokens before ROUGE
+    std::string device = "cpu";
+    int n_threads = 0;               // torch threads; 0 = torch's default
+    bool quiet = true;               // no data report on stderr
+    HubParams hub;
+};
+
+struct SummarizeEvalResult {
+    size_t first_row = 0, rows = 0;           // the slice of usable rows
+    double rouge1 = 0, rouge2 = 0, rougeL = 0;  // mean F1 over the slice
+    double seconds = 0;
+    std::string json;  // per-article summaries and scores, with the means and settings
+};
+
+// Throws ragppo::Error for a model, data or slice that cannot be used, or a batch that
+// cannot fit in memory. `progress(done, total)` after each batch.
+SummarizeEvalResult summarize_eval(const SummarizeEvalParams & params,
+                                   const std::function<void(size_t done, size_t total)> & progress = {});
+
+// ============================================================================ integrity
+// (These read files only: they work in a build without libtorch too.)
+struct CheckpointCheck {
+    int64_t step = 0;    // the step the checkpoint was taken after
+    uint64_t bytes = 0;  // tensor bytes checked
+};
+
+// Every tensor file of one checkpoint (a run's checkpoints/step-NNNNNN) read whole and
+// compared with the CRC-32C its state.json recorded. Throws ragppo::Error, one line
+// naming the first bad or missing file, and when the checkpoint records no checksums.
+CheckpointCheck ppo_checkpoint_verify(const std::string & checkpoint_dir);
+// The complete checkpoints of a run directory, oldest first; empty when it has none.
+std::vector<std::string> ppo_run_checkpoints(const std::string & run_dir);
+bool ppo_is_checkpoint(const std::string & dir);  // has a checkpoint's state.json
+bool ppo_is_run(const std::string & dir);         // has a checkpoints/ folder
 
 }  // namespace ragppo

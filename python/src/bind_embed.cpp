@@ -11,6 +11,7 @@ namespace {
 
 struct PyEmbedder {
     EmbedderPtr e;
+    std::mutex mu;  // one call at a time (bindings.h)
 };
 
 }  // namespace
@@ -45,6 +46,7 @@ void bind_embed(nb::module_ & m) {
                 std::vector<float> v;
                 {
                     nb::gil_scoped_release released;
+                    std::lock_guard<std::mutex> one_call(s.mu);
                     v = embed_documents(*s.e, texts);
                 }
                 return to_numpy(std::move(v), texts.size(), static_cast<size_t>(embedder_dim(*s.e)));
@@ -56,6 +58,7 @@ void bind_embed(nb::module_ & m) {
                 std::vector<float> v;
                 {
                     nb::gil_scoped_release released;
+                    std::lock_guard<std::mutex> one_call(s.mu);
                     v = embed_queries(*s.e, texts);
                 }
                 return to_numpy(std::move(v), texts.size(), static_cast<size_t>(embedder_dim(*s.e)));

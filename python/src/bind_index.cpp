@@ -12,6 +12,7 @@ namespace {
 struct PyVectorStore {
     VectorStorePtr s;
     size_t dim;  // kept: vector_store_manifest counts the documents (every node) at each call
+    std::mutex mu;  // one call at a time (bindings.h)
 
     explicit PyVectorStore(VectorStorePtr store)
         : s(std::move(store)), dim(static_cast<size_t>(vector_store_manifest(*s).info.dim)) {}
@@ -72,10 +73,15 @@ void bind_index(nb::module_ & m) {
                 return new PyVectorStore(vector_store_load(dir, p));
             },
             nb::arg("dir"), nb::arg("verify") = true, "Load a saved index (`ragppo index`, or save()).")
-        .def("__len__", [](const PyVectorStore & s) { return vector_store_size(*s.s); })
+        // Locked with the GIL held: safe here, a store's calls never take the GIL back.
+        .def("__len__", [](PyVectorStore & s) {
+            std::lock_guard<std::mutex> one_call(s.mu);
+            return vector_store_size(*s.s);
+        })
         .def_prop_ro("dim", &dim_of)
         .def_prop_ro("embed_model", [](const PyVectorStore & s) { return vector_store_manifest(*s.s).info.embed_model; })
-        .def("node", [](const PyVectorStore & s, size_t i) {
+        .def("node", [](PyVectorStore & s, size_t i) {
+            std::lock_guard<std::mutex> one_call(s.mu);
             if (i >= vector_store_size(*s.s)) throw nb::index_error("node index out of range");
             return vector_store_node(*s.s, i);
         })
@@ -84,22 +90,25 @@ void bind_index(nb::module_ & m) {
             [](PyVectorStore & s, const std::vector<IndexNode> & nodes, nb::ndarray<float, nb::c_contig, nb::device::cpu> vectors) {
                 auto v = checked_rows(vectors, nodes.size(), dim_of(s), "vectors");
                 nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
                 return vector_store_add(*s.s, nodes, v);
             },
             nb::arg("nodes"), nb::arg("vectors"),
             "Add nodes with their [len(nodes), dim] vectors; nodes already present are skipped. Returns the count added.")
         .def(
             "save",
-            [](const PyVectorStore & s, const std::string & dir) {
+            [](PyVectorStore & s, const std::string & dir) {
                 nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
                 vector_store_save(*s.s, dir);
             },
             nb::arg("dir"), "Write the store to `dir`, atomically replacing what is there.")
         .def(
             "search",
-            [](const PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> query, int k) {
+            [](PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> query, int k) {
                 auto q = checked_rows(query, 1, dim_of(s), "query");
-                nb::gil_scoped_release released;
+                nb::gil_scoped_release released;  // an HNSW search of a large store takes a while
+                std::lock_guard<std::mutex> one_call(s.mu);
                 return vector_store_search(*s.s, q, k);
             },
             nb::arg("query"), nb::arg("k") = 3, "Top-k hits by cosine similarity, best first.");

@@ -12,6 +12,7 @@ namespace {
 struct PyGenerator {
     GeneratorPtr g;
     std::string model;  // as given ("" = the embedded default): picks the default sampling
+    std::mutex mu;      // one call at a time (bindings.h)
 };
 
 }  // namespace
@@ -57,6 +58,7 @@ void bind_llm(nb::module_ & m) {
                 const SamplingArgs args{temperature, top_p, min_p, repeat_penalty, top_k, max_new_tokens, seed, stop};
                 const SamplingParams sampling = args.apply(default_sampling(s.model));
                 nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
                 return generate(*s.g, prompt, sampling, on_token);
             },
             nb::arg("prompt"), nb::arg("on_token").none() = nb::none(), RAGPPO_SAMPLING_KWARGS,

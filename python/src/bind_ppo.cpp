@@ -52,6 +52,8 @@ const std::map<std::string, Setter> & settings() {
         {"device", field(&PpoParams::device)},
         {"n_threads", field(&PpoParams::n_threads)},
         {"quiet", field(&PpoParams::quiet)},
+        {"log_every", field(&PpoParams::log_every)},
+        {"verify_checkpoint", field(&PpoParams::verify_checkpoint)},
         {"steps", ppo_field(&PpoConfig::steps)},
         {"batch_size", ppo_field(&PpoConfig::batch_size)},
         {"mini_batch_size", ppo_field(&PpoConfig::mini_batch_size)},
@@ -94,6 +96,10 @@ PpoParams params_from(const nb::dict & given) {
             throw nb::type_error(("ppo(): " + name + " has the wrong type (" +
                                   nb::cast<std::string>(nb::str(value.type().attr("__name__"))) + ")").c_str());
         }
+        // A keyword given is a setting chosen: resume=True refuses one the run contradicts.
+        const std::string setting = name == "eval_samples" ? "eval_samples_requested" : name;
+        p.chosen.insert(setting);
+        p.setting_names[setting] = name;
     }
     return p;
 }

@@ -11,6 +11,7 @@ namespace {
 
 struct PyQueryEngine {
     QueryEnginePtr qe;
+    std::mutex mu;  // one call at a time (bindings.h): the LLM loads on first use
 };
 
 nb::dict report_dict(const IndexBuildReport & r) {
@@ -29,6 +30,7 @@ nb::dict report_dict(const IndexBuildReport & r) {
 
 Response answer(PyQueryEngine & s, const std::string & query, const TokenCallback & on_token, bool vanilla) {
     nb::gil_scoped_release released;
+    std::lock_guard<std::mutex> one_call(s.mu);
     return vanilla ? query_engine_vanilla(*s.qe, query, on_token) : query_engine_ask(*s.qe, query, on_token);
 }
 
@@ -117,8 +119,9 @@ void bind_rag(nb::module_ & m) {
             nb::arg("query"), nb::arg("on_token").none() = nb::none(), "The same LLM and sampling, the bare query.")
         .def(
             "retrieve",
-            [](const PyQueryEngine & s, const std::string & q, int k) {
+            [](PyQueryEngine & s, const std::string & q, int k) {
                 nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
                 return query_engine_retrieve(*s.qe, q, k);
             },
             nb::arg("query"), nb::arg("k") = 0, "Retrieval only: the top-k sources (k 0 = similarity_top_k).")

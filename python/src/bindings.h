@@ -6,6 +6,7 @@
 #include <nanobind/ndarray.h>
 
 #include <cstddef>
+#include <mutex>
 #include <vector>
 
 namespace ragppo::python {
@@ -14,6 +15,11 @@ namespace nb = nanobind;
 
 using FloatMatrix = nb::ndarray<nb::numpy, float, nb::ndim<2>>;
 using FloatVector = nb::ndarray<nb::numpy, float, nb::ndim<1>>;
+
+// Each Py* handle holds a mutex `mu`, taken in every call that releases the GIL
+// (after releasing it: a token callback takes the GIL back while the call runs).
+// Without it two Python threads, or a stream's worker and the code consuming it,
+// could reach one llama.cpp context or FAISS index at once.
 
 // A [rows x cols] float32 numpy array that owns `values` (no copy).
 FloatMatrix to_numpy(std::vector<float> && values, size_t rows, size_t cols);

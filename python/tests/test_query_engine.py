@@ -1,6 +1,7 @@
 """The recipe RAG through the bindings: index_build, QueryEngine, streaming, Generator."""
 
 import json
+import threading
 
 import pytest
 
@@ -82,3 +83,25 @@ def test_bad_index_and_settings_are_errors(tmp_path, small_index):
         ragppo.index_build(str(tmp_path / "missing.csv"), str(tmp_path / "out"))
     with pytest.raises(TypeError):
         ragppo.QueryEngine(small_index, temperature="hot")
+
+
+def test_threads_and_a_stream_share_one_generator():
+    g = ragppo.Generator()
+    want = g.generate("Tell me about rice.", temperature=0.0, max_new_tokens=12).text
+    results = []
+
+    def ask():
+        results.append(g.generate("Tell me about rice.", temperature=0.0, max_new_tokens=12).text)
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [want] * 3
+    # The same handle asked again while one of its streams is still being read.
+    it = g.stream("Tell me about rice.", temperature=0.0, max_new_tokens=12)
+    first = next(it)
+    other = g.generate("Tell me about rice.", temperature=0.0, max_new_tokens=12).text
+    assert first + "".join(it) == want
+    assert other == want

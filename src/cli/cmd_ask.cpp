@@ -1,6 +1,6 @@
 // ragppo ask: answer a question from the index (RAG) or with the LLM alone (--vanilla).
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "ragppo/rag.h"
 
 #include <cstdio>

@@ -1,10 +1,9 @@
 // ragppo compare / eval-answers / eval-retrieval: RAG against vanilla on sampled
 // test recipes, and retrieval quality of an index, with numbers rather than impressions.
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "ragppo/eval.h"
-#include "util/atomic_write.h"
-#include "util/progress.h"
+#include "ragppo/util.h"
 
 #include <cstdio>
 #include <memory>
@@ -36,9 +35,9 @@ struct CompareArgs {
 void run_compare(CompareArgs & a) {
     a.test.hub = a.engine.hub;
     auto engine = query_engine_load(a.engine);
-    std::unique_ptr<util::ProgressBar> bar;
+    std::unique_ptr<ProgressBar> bar;
     const auto s = eval_compare(*engine, a.test, a.metrics_only ? "" : a.out, [&](size_t done, size_t total) {
-        if (!bar) bar = std::make_unique<util::ProgressBar>("RAG + vanilla", total, "queries");
+        if (!bar) bar = std::make_unique<ProgressBar>("RAG + vanilla", total, "queries");
         bar->update(done);
     });
     if (bar) bar->finish();
@@ -49,7 +48,7 @@ void run_compare(CompareArgs & a) {
                 s.vanilla_mean.ingredient_recall);
     std::printf("%-36s %8.3f\n", "top-1 cosine similarity", s.rag_mean_top1_cosine);
     if (a.metrics_only) {
-        util::write_file_atomic(a.out, eval_json(s));
+        write_file_atomic(a.out, eval_json(s));
         std::printf("metrics written to %s\n", a.out.c_str());
         return;
     }
@@ -67,15 +66,15 @@ void run_retrieval(RetrievalArgs & a) {
     a.test.hub = a.engine.hub;
     auto engine = query_engine_load(a.engine);
     if (a.test.dataset.empty()) a.test.dataset = query_engine_manifest(*engine).info.dataset;
-    std::unique_ptr<util::ProgressBar> bar;
+    std::unique_ptr<ProgressBar> bar;
     const auto m = eval_self_retrieval(*engine, a.test, a.depth, [&](size_t done, size_t total) {
-        if (!bar) bar = std::make_unique<util::ProgressBar>("retrieval", total, "queries");
+        if (!bar) bar = std::make_unique<ProgressBar>("retrieval", total, "queries");
         bar->update(done);
     });
     if (bar) bar->finish();
     std::printf("self-retrieval on %zu recipes (query = the recipe's name, depth %d)\n", m.queries, a.depth);
     std::printf("  recall@1 %.3f   recall@3 %.3f   MRR %.3f\n", m.recall_at_1, m.recall_at_3, m.mrr);
-    util::write_file_atomic(a.out, eval_json(m, a.depth, a.engine.index_dir, a.test.dataset));
+    write_file_atomic(a.out, eval_json(m, a.depth, a.engine.index_dir, a.test.dataset));
     std::printf("written to %s\n", a.out.c_str());
 }
 

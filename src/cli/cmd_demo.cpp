@@ -1,11 +1,11 @@
 // ragppo demo: the README's first command. Embeds a few real recipes with the
 // default embedder, shows the nearest ones to a question, then answers the
 // question with the default LLM (vanilla; the RAG answer comes with `ragppo ask`).
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "ragppo/data.h"
 #include "ragppo/index.h"
-#include "util/progress.h"
+#include "ragppo/util.h"
 
 #include <cstdio>
 
@@ -38,7 +38,7 @@ void run(DemoArgs & a) {
     auto e = embedder_load(a.embed);
     std::vector<std::string> docs;
     for (const auto & r : recipes) docs.push_back(recipe_document_text(r));
-    util::ProgressBar bar("embedding", docs.size(), "texts");
+    ProgressBar bar("embedding", docs.size(), "texts");
     auto vecs = embed_documents(*e, docs, [&](size_t done, size_t) { bar.update(done); });
     bar.finish();
     // The same in-memory vector store `ragppo index` saves, searched as `ragppo ask` does.

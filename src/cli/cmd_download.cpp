@@ -1,6 +1,6 @@
 // ragppo download: fetch Hub files into the cache (or find them there) and print their paths.
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "ragppo.h"
 
 #include <cstdio>

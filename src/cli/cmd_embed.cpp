@@ -1,7 +1,7 @@
 // ragppo embed: texts in, L2-normalised vectors out (JSON lines, one per text).
-#include "cli/commands.h"
-#include "cli/options.h"
-#include "util/progress.h"
+#include "commands.h"
+#include "options.h"
+#include "ragppo/util.h"
 
 #include <cstdio>
 #include <fstream>
@@ -43,7 +43,7 @@ void run(EmbedArgs & a) {
     if (a.as_query) {
         v = embed_queries(*e, a.texts);
     } else {
-        util::ProgressBar bar("embed", a.texts.size(), "texts");
+        ProgressBar bar("embed", a.texts.size(), "texts");
         v = embed_documents(*e, a.texts, [&](size_t done, size_t) { bar.update(done); });
     }
     const int dim = embedder_dim(*e);

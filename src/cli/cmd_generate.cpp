@@ -1,6 +1,6 @@
 // ragppo generate: one prompt in, the reply streamed to stdout as it is decoded.
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 
 #include <cstdio>
 

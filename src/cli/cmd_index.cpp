@@ -1,8 +1,8 @@
 // ragppo index: build (or extend) a persisted vector index of recipes.
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "ragppo/rag.h"
-#include "util/progress.h"
+#include "ragppo/util.h"
 
 #include <cstdio>
 #include <memory>
@@ -27,9 +27,9 @@ void run(IndexArgs & a) {
         a.p.embed.query_instruction =
             default_query_instruction(a.p.embed.model.empty() ? default_embedder_id() : a.p.embed.model);
     }
-    std::unique_ptr<util::ProgressBar> bar;
+    std::unique_ptr<ProgressBar> bar;
     const auto report = index_build(a.p, [&](size_t done, size_t total) {
-        if (!bar) bar = std::make_unique<util::ProgressBar>("embed", total, "nodes");
+        if (!bar) bar = std::make_unique<ProgressBar>("embed", total, "nodes");
         bar->update(done);
     });
     if (bar) bar->finish();

@@ -1,6 +1,6 @@
 // `ppo` and `summarize-eval` in a build without libtorch (RAGPPO_WITH_TORCH=OFF): the
 // commands still exist, so a user who tries them learns why they cannot run here.
-#include "cli/commands.h"
+#include "commands.h"
 
 #include "ragppo.h"
 

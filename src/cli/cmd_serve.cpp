@@ -1,8 +1,8 @@
 // ragppo serve: the RAG pipeline as an HTTP service (OpenAI-compatible routes, a web
 // page, /metrics). The flags here only fill ServeConfig; src/serve/ does the work.
-#include "cli/commands.h"
-#include "cli/options.h"
-#include "serve/serve_config.h"
+#include "commands.h"
+#include "options.h"
+#include "../serve/serve_config.h"
 
 namespace ragppo::cli {
 

@@ -1,6 +1,6 @@
 // ragppo system-info: what a bug report needs (versions, CPU, the ggml CPU variant in
 // use, threads, libtorch's and Arrow's builds). One line of it starts every --verbose run.
-#include "cli/commands.h"
+#include "commands.h"
 #include "ragppo.h"
 
 #include <cstdio>

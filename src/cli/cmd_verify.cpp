@@ -2,11 +2,10 @@
 // checkpoint in it) or one checkpoint: every byte of every file against the CRC-32C
 // its manifest or state.json recorded. Loads check the same by default; this is the
 // check to run after copying, or on what was loaded with --no-verify.
-#include "cli/commands.h"
+#include "commands.h"
 #include "ragppo/index.h"
-#include "rl/checkpoint_files.h"
-#include "util/available_memory.h"
-#include "util/timer.h"
+#include "ragppo/rl.h"
+#include "ragppo/util.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,11 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 
 void report_ok(const fs::path & path, const std::string & what, uint64_t bytes, double ms) {
-    std::printf("OK %s: %s, %s checked in %.1f ms\n", path.string().c_str(), what.c_str(), util::format_bytes(static_cast<double>(bytes)).c_str(), ms);
+    std::printf("OK %s: %s, %s checked in %.1f ms\n", path.string().c_str(), what.c_str(), format_bytes(static_cast<double>(bytes)).c_str(), ms);
 }
 
 void verify_index(const fs::path & dir) {
-    const auto t0 = util::Clock::now();
+    const auto t0 = Clock::now();
     const IndexManifest m = index_read_manifest(dir.string());
     IndexLoadParams p;  // verify = true: sizes, CRC-32C of both files, then a full load and count check
     const auto store = vector_store_load(dir.string(), p);
@@ -33,35 +32,25 @@ void verify_index(const fs::path & dir) {
     for (const auto & e : fs::directory_iterator(dir))
         if (e.is_regular_file() && e.path().filename() != "manifest.json") bytes += e.file_size();
     report_ok(dir, "index of " + std::to_string(vector_store_size(*store)) + " nodes (" + m.info.embed_model + ")", bytes,
-              util::ms_since(t0));
+              ms_since(t0));
 }
 
 void verify_checkpoint(const fs::path & dir) {
-    const auto t0 = util::Clock::now();
-    const auto state = rl::read_checkpoint_state(dir);
-    const uint64_t bytes = rl::verify_checkpoint_files(dir, state);
-    if (bytes == 0) {
-        throw Error("checkpoint " + dir.string() + " records no checksums (written before they were): nothing to verify against");
-    }
-    report_ok(dir, "PPO checkpoint, step " + state.value("step", nlohmann::json(0)).dump(), bytes, util::ms_since(t0));
+    const auto t0 = Clock::now();
+    const CheckpointCheck check = ppo_checkpoint_verify(dir.string());
+    report_ok(dir, "PPO checkpoint, step " + std::to_string(check.step), check.bytes, ms_since(t0));
 }
 
-// Every complete checkpoint of a run ("step-NNNNNN"; ".step-*.tmp-*" are a killed writer's).
 void verify_run(const fs::path & dir) {
-    std::vector<fs::path> steps;
-    for (const auto & e : fs::directory_iterator(dir / rl::kCheckpointsDir)) {
-        const std::string name = e.path().filename().string();
-        if (e.is_directory() && name.rfind("step-", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(e.path());
-    }
+    const std::vector<std::string> steps = ppo_run_checkpoints(dir.string());
     if (steps.empty()) throw Error("run " + dir.string() + " has no checkpoint to verify");
-    std::sort(steps.begin(), steps.end());
     for (const auto & s : steps) verify_checkpoint(s);
 }
 
 void verify_path(const fs::path & path) {
     if (fs::is_regular_file(path / "manifest.json")) return verify_index(path);
-    if (fs::is_regular_file(path / rl::kCheckpointState)) return verify_checkpoint(path);
-    if (fs::is_directory(path / rl::kCheckpointsDir)) return verify_run(path);
+    if (ppo_is_checkpoint(path.string())) return verify_checkpoint(path);
+    if (ppo_is_run(path.string())) return verify_run(path);
     throw Error(path.string() + " is not an index, a PPO run or a PPO checkpoint");
 }
 

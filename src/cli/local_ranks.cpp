@@ -1,7 +1,6 @@
-#include "cli/local_ranks.h"
+#include "local_ranks.h"
 
 #include "ragppo.h"
-#include "util/loopback_port.h"
 
 #include <cerrno>
 #include <chrono>
@@ -35,7 +34,7 @@ std::vector<std::string> own_arguments() {
 
 }  // namespace
 
-LocalRanks::LocalRanks(int world_size) : world_size_(world_size), port_(util::free_loopback_port()) {
+LocalRanks::LocalRanks(int world_size, int master_port) : world_size_(world_size), port_(master_port) {
     const auto args = own_arguments();
     if (args.empty()) throw Error("--nproc: cannot read this process's arguments");
     const char * const ours[] = {"RANK=", "LOCAL_RANK=", "WORLD_SIZE=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="};

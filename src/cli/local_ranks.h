@@ -1,7 +1,7 @@
 // `ragppo ppo --nproc N`: this process becomes rank 0 of an N-rank data-parallel
 // run on this machine and starts ranks 1..N-1 as copies of itself, with the
 // environment torchrun would give them (RANK, WORLD_SIZE, LOCAL_RANK,
-// LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT = a free port). The
+// LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1, MASTER_PORT = the port rank 0 serves on). The
 // copies die with this process. A copy that fails, at any moment (before the
 // rendezvous too, where this process would otherwise wait for it until the
 // timeout), is named on stderr and this process exits with status 1.
@@ -18,7 +18,8 @@ namespace ragppo::cli {
 
 class LocalRanks {
 public:
-    explicit LocalRanks(int world_size);
+    // Rank 0 (this process) serves the rendezvous on 127.0.0.1:master_port.
+    LocalRanks(int world_size, int master_port);
     ~LocalRanks();  // stops ranks still running (this process failed)
     LocalRanks(const LocalRanks &) = delete;
     LocalRanks & operator=(const LocalRanks &) = delete;

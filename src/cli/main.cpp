@@ -1,6 +1,6 @@
 // ragppo: one binary, one subcommand per job. Errors end in a one-line message
 // on stderr and a non-zero exit code.
-#include "cli/commands.h"
+#include "commands.h"
 #include "ragppo.h"
 
 #include <cstdio>

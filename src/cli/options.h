@@ -1,7 +1,7 @@
 // Option groups several subcommands share, so flags read the same everywhere.
 #pragma once
 
-#include "cli/checks.h"
+#include "checks.h"
 #include "ragppo.h"
 
 #include <CLI/CLI.hpp>

@@ -33,6 +33,7 @@ public:
     const IndexManifest & manifest() const { return manifest_; }
     Embedder & embedder() { return *embedder_; }
     int top_k() const { return params_.top_k; }
+    const QueryEngineParams & params() const { return params_; }
 
 private:
     Generator & generator();  // loaded on first use: retrieval-only work never loads the LLM

@@ -46,4 +46,8 @@ IndexManifest query_engine_manifest(const QueryEngine & qe) { return qe.engine.m
 
 Embedder & query_engine_embedder(QueryEngine & qe) { return qe.engine.embedder(); }
 
+EmbedderParams query_engine_embedder_params(const QueryEngine & qe) {
+    return rag::index_embedder_params(qe.engine.params(), qe.engine.manifest());
+}
+
 }  // namespace ragppo

@@ -26,6 +26,12 @@ void add_call(Synthesis & s, const Generation & r) {
 
 }  // namespace
 
+}  // namespace ragppo::rag
+
+namespace ragppo {
+
+using namespace rag;
+
 Synthesis synthesize(Generator & g, const std::string & query, const std::vector<std::string> & chunks,
                      ResponseMode mode, const SamplingParams & sampling,
                      const std::function<void(const std::string &)> & on_token) {
@@ -66,4 +72,4 @@ Synthesis synthesize(Generator & g, const std::string & query, const std::vector
     return s;
 }
 
-}  // namespace ragppo::rag
+}  // namespace ragppo

@@ -8,10 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace ragppo::rl {
 
@@ -61,6 +63,19 @@ inline uint64_t verify_checkpoint_files(const std::filesystem::path & checkpoint
         bytes += std::filesystem::file_size(path);
     }
     return bytes;
+}
+
+// The complete checkpoints under `root` (a run's checkpoints/), oldest first:
+// "step-NNNNNN" directories; ".step-*.tmp-*" are a killed writer's and are left out.
+inline std::vector<std::filesystem::path> complete_checkpoints(const std::filesystem::path & root) {
+    std::vector<std::filesystem::path> steps;
+    std::error_code ec;
+    for (const auto & e : std::filesystem::directory_iterator(root, ec)) {
+        const std::string name = e.path().filename().string();
+        if (e.is_directory() && name.rfind("step-", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(e.path());
+    }
+    std::sort(steps.begin(), steps.end());
+    return steps;
 }
 
 }  // namespace ragppo::rl

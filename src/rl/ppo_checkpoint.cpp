@@ -111,12 +111,7 @@ fs::path save_checkpoint(const fs::path & root, PpoTrainer & trainer, torch::Gen
     util::write_file_atomic((root / kLatest).string(), checkpoint_name(cursor.step) + "\n");
 
     if (keep > 0) {
-        std::vector<fs::path> all;
-        for (const auto & e : fs::directory_iterator(root))
-            if (e.is_directory() && e.path().filename().string().rfind("step-", 0) == 0 &&
-                e.path().filename().string().find('.') == std::string::npos)
-                all.push_back(e.path());
-        std::sort(all.begin(), all.end());
+        const std::vector<fs::path> all = complete_checkpoints(root);
         for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i)
             if (all[i] != target) fs::remove_all(all[i]);
     }

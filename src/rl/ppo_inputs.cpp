@@ -1,6 +1,11 @@
 #include "rl/ppo_inputs.h"
 
 #include "data/dataset_files.h"
+#include "ragppo/data.h"
+#include "rl/checkpoint_files.h"
+#include "rl/ppo_checkpoint.h"
+
+#include <cstdio>
 
 namespace ragppo::rl {
 
@@ -24,6 +29,17 @@ SummaryLoad load_summary_source(const SummarySource & source) {
     return out;
 }
 
+void report_summary_load(const SummaryLoad & load) {
+    const auto & data = load.data;
+    std::fprintf(stderr, "read %zu rows, %zu usable, %zu skipped\n", data.rows_read, load.usable, data.skipped.size());
+    for (size_t i = 0; i < data.skipped.size() && i < 5; ++i) std::fprintf(stderr, "  skipped %s\n", data.skipped[i].c_str());
+    for (size_t i = 0; i < data.cut.size() && i < 5; ++i) std::fprintf(stderr, "  warning: %s\n", data.cut[i].c_str());
+    if (data.cut.size() > 5) {
+        std::fprintf(stderr, "  warning: %zu more rows with a field cut to %zu bytes\n", data.cut.size() - 5,
+                     kDefaultMaxFieldBytes);
+    }
+}
+
 nlohmann::json run_settings(const std::string & model, const SummarySource & source, size_t held,
                             size_t eval_samples_requested, int64_t save_every, int keep_checkpoints) {
     return {{"model", model},
@@ -38,6 +54,14 @@ nlohmann::json run_settings(const std::string & model, const SummarySource & sou
             {"article_column", source.columns.article},
             {"summary_column", source.columns.summary},
             {"id_column", source.columns.id}};
+}
+
+nlohmann::json saved_run(const fs::path & out_dir) {
+    const auto ckpt = latest_checkpoint(out_dir / "checkpoints");
+    if (!ckpt) throw Error("--resume: no checkpoint in " + (out_dir / "checkpoints").string());
+    const auto state = read_checkpoint_state(*ckpt);
+    if (!state.contains("run") || !state.at("run").is_object()) throw Error("checkpoint " + ckpt->string() + " lacks its run settings");
+    return state.at("run");
 }
 
 void check_batch_sizes(const PpoConfig & cfg) {

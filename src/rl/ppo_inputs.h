@@ -34,12 +34,19 @@ struct SummaryLoad {
     size_t usable = 0;
 };
 SummaryLoad load_summary_source(const SummarySource & source);
+// What was read, on stderr: rows, usable, skipped, and the first few skipped and cut rows.
+void report_summary_load(const SummaryLoad & load);
 
 // What a run records of where it came from (config.json and every checkpoint's "cli"
 // entry): the model as given, the source, the held-out count (`held`, and what was
 // asked), the checkpointing. `ragppo ppo --resume` restores each from here.
 nlohmann::json run_settings(const std::string & model, const SummarySource & source, size_t held,
                             size_t eval_samples_requested, int64_t save_every, int keep_checkpoints);
+
+// The settings a resumable run saved with its latest checkpoint under out_dir/checkpoints:
+// {"cli": run_settings(...), "ppo": the PpoConfig as JSON, ...}. Throws ragppo::Error when
+// there is no checkpoint, or it lacks them.
+nlohmann::json saved_run(const std::filesystem::path & out_dir);
 
 // --batch-size must be a multiple of --mini-batch-size (one line naming both otherwise).
 void check_batch_sizes(const PpoConfig & cfg);

@@ -1,12 +1,9 @@
-#include "serve/answer.h"
+#include "answer.h"
 
-#include "rag/synthesizer.h"
-#include "util/timer.h"
+#include "ragppo/util.h"
 
 namespace ragppo::serve {
 
-using util::Clock;
-using util::ms_since;
 
 AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec & spec, const AnswerCallbacks & cb) {
     const auto t0 = Clock::now();
@@ -39,7 +36,7 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
     if (spec.mode == AnswerMode::Rag) {
         std::vector<std::string> chunks;
         for (const auto & s : r.sources) chunks.push_back(s.node.text);
-        const rag::Synthesis s = rag::synthesize(g, spec.question, chunks, spec.response_mode, sampling, on_token);
+        const Synthesis s = synthesize(g, spec.question, chunks, spec.response_mode, sampling, on_token);
         r.llm_calls = s.llm_calls;
         r.prompt_tokens = s.prompt_tokens;
         r.completion_tokens = s.completion_tokens;

@@ -3,9 +3,9 @@
 // sampling and stop sequences, streamed piece by piece.
 #pragma once
 
-#include "rag/query_engine.h"
-#include "serve/requests.h"
-#include "serve/retrieval.h"
+#include "ragppo/rag.h"
+#include "requests.h"
+#include "retrieval.h"
 
 #include <functional>
 #include <string>
@@ -18,12 +18,12 @@ struct AnswerSpec {
     std::string question;
     RequestSampling params;
     int top_k = 3;
-    rag::ResponseMode response_mode = rag::ResponseMode::Compact;
+    ResponseMode response_mode = ResponseMode::Compact;
 };
 
 struct AnswerResult {
     std::string text;
-    std::vector<rag::SourceNode> sources;  // empty for vanilla
+    std::vector<SourceNode> sources;  // empty for vanilla
     int llm_calls = 0;
     int prompt_tokens = 0;
     int completion_tokens = 0;  // every token generated, the one that completed a stop sequence included
@@ -40,7 +40,7 @@ struct ClientGone {};
 
 struct AnswerCallbacks {
     std::function<bool()> cancelled;                                            // checked at every token
-    std::function<void(const std::vector<rag::SourceNode> &)> on_sources;        // once, before any text
+    std::function<void(const std::vector<SourceNode> &)> on_sources;        // once, before any text
     std::function<void(const std::string &)> on_text;                           // the answer as it grows
 };
 

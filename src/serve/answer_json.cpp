@@ -1,10 +1,10 @@
-#include "serve/answer_json.h"
+#include "answer_json.h"
 
 namespace ragppo::serve {
 
 using nlohmann::json;
 
-json sources_json(const std::vector<rag::SourceNode> & sources) {
+json sources_json(const std::vector<SourceNode> & sources) {
     json a = json::array();
     for (const auto & s : sources) {
         a.push_back({{"name", s.node.name}, {"node_id", s.node.id}, {"score", s.cosine}, {"text", s.node.text},

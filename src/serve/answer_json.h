@@ -2,13 +2,13 @@
 // "ragppo" extra field (sources with cosine scores, LLM calls, token counts, timings).
 #pragma once
 
-#include "serve/answer.h"
+#include "answer.h"
 
 #include <nlohmann/json.hpp>
 
 namespace ragppo::serve {
 
-nlohmann::json sources_json(const std::vector<rag::SourceNode> & sources);
+nlohmann::json sources_json(const std::vector<SourceNode> & sources);
 nlohmann::json usage_json(const AnswerResult & r);
 // "stop" at an end of turn or a stop sequence, "length" at max_tokens.
 const char * finish_reason(const AnswerResult & r);

@@ -1,12 +1,12 @@
 // POST /v1/chat/completions (OpenAI's schema; SSE when stream is true) and
 // POST /v1/query (the native call: RAG and vanilla answers, as `ragppo ask -s` shows).
 // Handlers parse and check the body, queue the answer on a slot and relay its events.
-#include "serve/answer_channel.h"
-#include "serve/answer_json.h"
-#include "serve/api_error.h"
-#include "serve/routes.h"
+#include "answer_channel.h"
+#include "answer_json.h"
+#include "api_error.h"
+#include "routes.h"
 
-#include "util/timer.h"
+#include "ragppo/util.h"
 
 #include <cstdio>
 #include <ctime>
@@ -16,8 +16,6 @@ namespace ragppo::serve {
 namespace {
 
 using nlohmann::json;
-using util::Clock;
-using util::ms_since;
 using namespace std::chrono_literals;
 
 AnswerSpec spec_for(const ServerState & st, AnswerMode mode, const std::string & question, const RequestSampling & params) {
@@ -174,7 +172,7 @@ void chat_completions(ServerState & st, const httplib::Request & req, httplib::R
     queue_job(st, ch, [&st, ch, spec, model = cr.model, queued_at](Generator & g) {
         AnswerCallbacks cb;
         cb.cancelled = [ch] { return ch->cancelled(); };
-        cb.on_sources = [ch, &spec](const std::vector<rag::SourceNode> & sources) {
+        cb.on_sources = [ch, &spec](const std::vector<SourceNode> & sources) {
             if (spec.mode != AnswerMode::Rag) return;
             AnswerEvent e;
             e.kind = AnswerEvent::Kind::Sources;

@@ -1,4 +1,4 @@
-#include "serve/embed_batcher.h"
+#include "embed_batcher.h"
 
 #include <exception>
 

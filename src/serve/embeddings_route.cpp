@@ -1,9 +1,9 @@
 // POST /v1/embeddings: the index's embedder over one text or a list, as OpenAI's
 // schema has it; "mode": "query" adds the index's query instruction.
-#include "serve/api_error.h"
-#include "serve/base64.h"
-#include "serve/requests.h"
-#include "serve/routes.h"
+#include "api_error.h"
+#include "base64.h"
+#include "requests.h"
+#include "routes.h"
 
 namespace ragppo::serve {
 

@@ -1,7 +1,7 @@
 // Guards around every route: a Bearer key, CORS only when asked, OpenAI-style error
 // bodies, one log line per request and the request counters.
-#include "serve/api_error.h"
-#include "serve/routes.h"
+#include "api_error.h"
+#include "routes.h"
 
 #include <cstdio>
 

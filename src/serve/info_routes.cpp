@@ -1,10 +1,10 @@
 // GET /, /health, /v1/models and /metrics: the page, liveness, the model list
 // and the Prometheus counters.
-#include "serve/requests.h"
-#include "serve/routes.h"
-#include "serve/web_page.h"
+#include "requests.h"
+#include "routes.h"
+#include "web_page.h"
 
-#include "util/timer.h"
+#include "ragppo/util.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +26,7 @@ void install_info_routes(httplib::Server & svr, ServerState & st) {
                {"queue_depth", g.queued},
                {"queue_capacity", g.max_queued},
                {"index_nodes", st.retrieval->manifest().n_nodes},
-               {"uptime_s", util::ms_since(st.started) / 1000.0}};
+               {"uptime_s", ms_since(st.started) / 1000.0}};
         res.set_content(j.dump(), "application/json");
     });
     svr.Get("/v1/models", [&st](const httplib::Request &, httplib::Response & res) {

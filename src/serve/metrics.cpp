@@ -1,4 +1,4 @@
-#include "serve/metrics.h"
+#include "metrics.h"
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
-#include "serve/requests.h"
+#include "requests.h"
 
-#include "serve/api_error.h"
+#include "api_error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,11 +1,11 @@
 // The index side of the server: the loaded index with the embedder it was built
-// with (through rag::QueryEngine, whose LLM is never loaded here: slots hold the
+// with (through a QueryEngine, whose LLM is never loaded here: slots hold the
 // LLMs), and a second embedder of the same model for /v1/embeddings. Each embedder
 // is a llama.cpp context, so each is used by one thread at a time.
 #pragma once
 
-#include "rag/query_engine.h"
-#include "serve/embed_batcher.h"
+#include "ragppo/rag.h"
+#include "embed_batcher.h"
 
 #include <mutex>
 #include <string>
@@ -15,9 +15,9 @@ namespace ragppo::serve {
 
 class Retrieval {
 public:
-    explicit Retrieval(const rag::QueryEngineParams & params);
+    explicit Retrieval(const QueryEngineParams & params);
 
-    std::vector<rag::SourceNode> retrieve(const std::string & question, int top_k);
+    std::vector<SourceNode> retrieve(const std::string & question, int top_k);
     // Row-major [texts x dim]; `query` prefixes the index's query instruction. Concurrent
     // calls are embedded together (embed_batcher.h).
     std::vector<float> embed(const std::vector<std::string> & texts, bool query);
@@ -27,10 +27,11 @@ public:
     int count_tokens(const std::vector<std::string> & texts);
     int dim() const { return dim_; }
     int embed_max_tokens() const;
-    const IndexManifest & manifest() const { return engine_.manifest(); }
+    const IndexManifest & manifest() const { return manifest_; }
 
 private:
-    rag::QueryEngine engine_;
+    QueryEnginePtr engine_;
+    IndexManifest manifest_;
     std::mutex engine_mu_;
     EmbedderPtr embedder_;
     std::mutex embedder_mu_;

@@ -2,7 +2,7 @@
 // group of routes; guards (auth, CORS, errors, log, metrics) wrap them all.
 #pragma once
 
-#include "serve/server_state.h"
+#include "server_state.h"
 
 #include <cpp-httplib/httplib.h>
 

@@ -2,7 +2,7 @@
 // default sampling), where to listen, and the limits that keep it safe.
 #pragma once
 
-#include "rag/query_engine.h"
+#include "ragppo/rag.h"
 
 #include <cstddef>
 #include <string>
@@ -10,7 +10,7 @@
 namespace ragppo::serve {
 
 struct ServeConfig {
-    rag::QueryEngineParams engine;  // index, top-k, response mode, LLM, default sampling
+    QueryEngineParams engine;  // index, top-k, response mode, LLM, default sampling
     std::string host = "127.0.0.1";
     int port = 8080;                // 0 = any free port (the log line names it)
     int parallel = 1;               // generation slots: sequences of one llama.cpp context

@@ -1,8 +1,8 @@
 // Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
 // the index, embedders and the LLM (one context, a sequence per slot) once, configure httplib's limits, then
 // serve until SIGINT or SIGTERM.
-#include "serve/routes.h"
-#include "serve/serve_config.h"
+#include "routes.h"
+#include "serve_config.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>

@@ -2,10 +2,10 @@
 // embedders, the generation slots and the counters behind /metrics.
 #pragma once
 
-#include "serve/metrics.h"
-#include "serve/retrieval.h"
-#include "serve/serve_config.h"
-#include "serve/slot_pool.h"
+#include "metrics.h"
+#include "retrieval.h"
+#include "serve_config.h"
+#include "slot_pool.h"
 
 #include <atomic>
 #include <chrono>

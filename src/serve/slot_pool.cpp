@@ -1,4 +1,4 @@
-#include "serve/slot_pool.h"
+#include "slot_pool.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "serve/web_page.h"
+#include "web_page.h"
 
 namespace ragppo::serve {
 

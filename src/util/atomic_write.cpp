@@ -126,7 +126,12 @@ void fsync_path(const fs::path & path) {
     if (rc != 0 && !dir_sync_unsupported) throw Error(sys_error("cannot sync", path));
 }
 
+}  // namespace ragppo::util
+
+namespace ragppo {
+
 void write_file_atomic(const std::string & path, const std::string & content) {
+    using namespace util;
     const fs::path target = fs::absolute(path).lexically_normal();
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
@@ -145,6 +150,10 @@ void write_file_atomic(const std::string & path, const std::string & content) {
     }
     fsync_path(target.parent_path());
 }
+
+}  // namespace ragppo
+
+namespace ragppo::util {
 
 void recover_dir(const fs::path & target) {
     const fs::path backup = backup_path(target);

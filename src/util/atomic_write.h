@@ -5,6 +5,8 @@
 // fsynced so the rename itself is durable.
 #pragma once
 
+#include "ragppo/util.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -13,9 +15,9 @@
 
 namespace ragppo::util {
 
-// Write a whole file: temp file beside it, fsync, rename, fsync of the directory.
-// Creates missing parent directories. Throws ragppo::Error naming the path.
-void write_file_atomic(const std::string & path, const std::string & content);
+// Whole files: temp file beside it, fsync, rename, fsync of the directory (the public
+// utility face declares it).
+using ragppo::write_file_atomic;
 
 // Build a new directory with `fill(tmp)` under a temp name beside `target`, fsync it,
 // then swap it in (renameat2 RENAME_EXCHANGE where the filesystem has it; else

@@ -71,7 +71,12 @@ std::optional<uint64_t> parse_mem_available(const std::string & meminfo) {
     return static_cast<uint64_t>(kb) * 1024;
 }
 
+}  // namespace ragppo::util
+
+namespace ragppo {
+
 std::optional<uint64_t> available_memory_bytes() {
+    using namespace util;
     std::optional<uint64_t> avail;
     if (const auto meminfo = read_text("/proc/meminfo")) avail = parse_mem_available(*meminfo);
     if (!avail) {
@@ -95,4 +100,4 @@ std::string format_bytes(double bytes) {
     return buf;
 }
 
-}  // namespace ragppo::util
+}  // namespace ragppo

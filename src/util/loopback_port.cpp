@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace ragppo::util {
+namespace ragppo {
 
 int free_loopback_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -23,4 +23,4 @@ int free_loopback_port() {
     return ntohs(addr.sin_port);
 }
 
-}  // namespace ragppo::util
+}  // namespace ragppo

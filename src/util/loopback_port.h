@@ -4,9 +4,10 @@
 // retry accept that small race, as torchrun's standalone mode does.
 #pragma once
 
+#include "ragppo/util.h"
+
 namespace ragppo::util {
 
-// Throws ragppo::Error when no socket can be opened or bound.
-int free_loopback_port();
+using ragppo::free_loopback_port;  // declared by the public utility face
 
 }  // namespace ragppo::util

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <unistd.h>
 
-namespace ragppo::util {
+namespace ragppo {
 
 namespace {
 
@@ -83,4 +83,4 @@ void ProgressBar::draw(bool final) {
     std::fflush(stderr);
 }
 
-}  // namespace ragppo::util
+}  // namespace ragppo

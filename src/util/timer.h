@@ -1,14 +1,12 @@
-// Wall-clock milliseconds for the timings reports carry (prompt, retrieval, embedding).
+// Wall-clock milliseconds for the timings reports carry (prompt, retrieval, embedding):
+// the public utility face's clock, under the library's own namespace too.
 #pragma once
 
-#include <chrono>
+#include "ragppo/util.h"
 
 namespace ragppo::util {
 
-using Clock = std::chrono::steady_clock;
-
-inline double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using ragppo::Clock;
+using ragppo::ms_since;
 
 }  // namespace ragppo::util

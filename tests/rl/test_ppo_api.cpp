@@ -6,6 +6,7 @@
 #include "support/files.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -72,10 +73,15 @@ TEST(PpoApi, RunsCallsBackEachStepAndResumes) {
     EXPECT_THROW(ppo_run(p), Error);
     p.resume = true;
     p.ppo.steps = 3;
+    // The run's own data and settings come from its checkpoint, not from these.
+    p.ppo.dataset = "/no/such/articles.csv";
+    p.limit = 0;
+    p.ppo.batch_size = 4;
     seen.clear();
     const PpoResult more = ppo_run(p, [&](const PpoStep & s) { seen.push_back(s); });
     EXPECT_EQ(more.first_step, 2);
     EXPECT_EQ(more.steps_done, 3);
+    EXPECT_EQ(more.train_articles, 10u);
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].step, 2);
     EXPECT_EQ(lines_of(fs::path(out) / "stats.jsonl"), 3u);
@@ -117,4 +123,114 @@ TEST(PpoApi, BadSettingsAreRefusedBeforeAnythingIsWritten) {
     p.ppo.lora.targets = {"no_such_module"};
     EXPECT_THROW(ppo_run(p), Error);
     EXPECT_FALSE(fs::exists(root + "/run/stats.jsonl"));
+}
+
+TEST(PpoApi, ResumeRefusesAChosenSettingThatContradictsTheRunNamingIt) {
+    const std::string out = test::make_temp_dir("ragppo_ppo_api_chosen_") + "/run";
+    PpoParams p = tiny_run(out);
+    p.export_model = false;
+    ppo_run(p);
+    const auto stats_before = lines_of(fs::path(out) / "stats.jsonl");
+
+    p.resume = true;
+    p.ppo.learning_rate = 0.5;
+    p.chosen = {"learning_rate"};
+    p.setting_names = {{"learning_rate", "lr="}};
+    try {
+        ppo_run(p);
+        FAIL() << "a contradicting chosen setting was accepted";
+    } catch (const Error & e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("lr= contradicts the resumed run (learning_rate 0.5"), std::string::npos) << msg;
+        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+    EXPECT_EQ(lines_of(fs::path(out) / "stats.jsonl"), stats_before);
+
+    // Chosen but equal to the run's: accepted; steps may grow.
+    p.ppo.learning_rate = PpoConfig{}.learning_rate;
+    p.ppo.steps = 3;
+    p.chosen = {"learning_rate", "steps", "limit"};
+    p.limit = 12;
+    const PpoResult r = ppo_run(p);
+    EXPECT_EQ(r.first_step, 2);
+    EXPECT_EQ(r.steps_done, 3);
+}
+
+TEST(PpoApi, LoraSettingsWithoutARankAreRefusedByTheirNames) {
+    const std::string root = test::make_temp_dir("ragppo_ppo_api_lora_");
+    PpoParams p = tiny_run(root + "/run");
+    p.chosen = {"lora_alpha"};
+    p.setting_names = {{"lora_alpha", "--lora-alpha"}, {"lora_r", "--lora-r"}};
+    try {
+        ppo_run(p);
+        FAIL() << "lora_alpha without a rank was accepted";
+    } catch (const Error & e) {
+        EXPECT_STREQ(e.what(), "--lora-alpha applies to LoRA adapters: add --lora-r R");
+    }
+    p.chosen.clear();
+    p.ppo.lora.r = 2;
+    p.merge_lora = true;
+    p.export_model = false;
+    EXPECT_THROW(ppo_run(p), Error);
+    EXPECT_FALSE(fs::exists(root + "/run/stats.jsonl"));
+}
+
+TEST(PpoApi, CheckpointsOfARunVerifyAndACorruptOneIsNamed) {
+    const std::string out = test::make_temp_dir("ragppo_ppo_api_verify_") + "/run";
+    PpoParams p = tiny_run(out);
+    p.export_model = false;
+    p.save_every = 1;
+    ppo_run(p);
+    EXPECT_TRUE(ppo_is_run(out));
+    EXPECT_FALSE(ppo_is_checkpoint(out));
+    const std::vector<std::string> steps = ppo_run_checkpoints(out);
+    ASSERT_EQ(steps.size(), 2u);
+    EXPECT_LT(steps[0], steps[1]);  // oldest first
+    EXPECT_TRUE(ppo_is_checkpoint(steps[1]));
+    const CheckpointCheck check = ppo_checkpoint_verify(steps[1]);
+    EXPECT_EQ(check.step, 2);
+    EXPECT_GT(check.bytes, 0u);
+
+    const fs::path policy = fs::path(steps[0]) / "policy.pt";
+    std::fstream f(policy, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(policy) / 2));
+    f.put('\x5a');
+    f.close();
+    try {
+        ppo_checkpoint_verify(steps[0]);
+        FAIL() << "a corrupt checkpoint verified";
+    } catch (const Error & e) {
+        EXPECT_NE(std::string(e.what()).find("policy.pt is corrupt"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(ppo_run_checkpoints(test::make_temp_dir("ragppo_ppo_api_empty_")).empty());
+}
+
+TEST(PpoApi, SummarizeEvalScoresASliceAndIsReproducible) {
+    test::use_one_torch_thread();
+    SummarizeEvalParams s;
+    s.model = test::fixture("ppo_tiny_lm");
+    s.dataset = test::shared_data("cnn_dailymail/cnn_dailymail_validation.csv");
+    s.offset = 3;
+    s.count = 4;
+    s.query_max_tokens = 32;
+    s.max_new_tokens = 6;
+    s.batch_size = 2;
+    s.seed = 7;
+    s.hub.offline = true;
+    std::vector<std::pair<size_t, size_t>> progress;
+    const SummarizeEvalResult r = summarize_eval(s, [&](size_t done, size_t total) { progress.emplace_back(done, total); });
+    EXPECT_EQ(r.first_row, 3u);
+    EXPECT_EQ(r.rows, 4u);
+    ASSERT_FALSE(progress.empty());
+    EXPECT_EQ(progress.back(), std::make_pair(size_t{4}, size_t{4}));
+    EXPECT_GE(r.rouge1, 0.0);
+    EXPECT_LE(r.rouge1, 1.0);
+    const auto j = nlohmann::json::parse(r.json);
+    EXPECT_EQ(j.at("items").size(), 4u);
+    EXPECT_EQ(j.at("offset"), 3);
+    EXPECT_DOUBLE_EQ(j.at("rouge1").get<double>(), r.rouge1);
+    EXPECT_EQ(summarize_eval(s).json.substr(0, 200), r.json.substr(0, 200));  // same seed, same summaries
+
+    s.offset = 100000;
+    EXPECT_THROW(summarize_eval(s), Error);
 }
