@@ -38,15 +38,22 @@ std::string name_of(const PpoParams & p, const std::string & key) {
     return it == p.setting_names.end() ? key : it->second;
 }
 
-rl::SummarySource source_of(const PpoParams & p) {
+// Where the articles come from: the same fields in both faces' parameter structs.
+template <class Params>
+rl::SummarySource source_of(const Params & p, const std::string & dataset, const std::string & config,
+                            const std::string & split) {
     rl::SummarySource s;
-    s.dataset = p.ppo.dataset;
-    s.config = p.ppo.dataset_config;
-    s.split = p.ppo.dataset_split;
+    s.dataset = dataset;
+    s.config = config;
+    s.split = split;
     s.columns = {p.article_column, p.summary_column, p.id_column};
     s.limit = p.limit;
     s.hub = p.hub;
     return s;
+}
+
+rl::SummarySource source_of(const PpoParams & p) {
+    return source_of(p, p.ppo.dataset, p.ppo.dataset_config, p.ppo.dataset_split);
 }
 
 // A chosen setting that says otherwise than the resumed run is refused, naming it: the
@@ -260,14 +267,7 @@ SummarizeEvalResult summarize_eval(const SummarizeEvalParams & p, const std::fun
     if (const auto available = host_memory_for(p.device))
         rl::check_summarize_memory(model_config, p.batch_size, p.query_max_tokens, p.max_new_tokens, *available);
 
-    rl::SummarySource source;
-    source.dataset = p.dataset;
-    source.config = p.dataset_config;
-    source.split = p.dataset_split;
-    source.columns = {p.article_column, p.summary_column, p.id_column};
-    source.limit = p.limit;
-    source.hub = p.hub;
-    rl::SummaryLoad load = rl::load_summary_source(source);
+    rl::SummaryLoad load = rl::load_summary_source(source_of(p, p.dataset, p.dataset_config, p.dataset_split));
     if (!p.quiet) rl::report_summary_load(load);
     const auto & examples = load.data.examples;
     if (p.offset >= examples.size())
