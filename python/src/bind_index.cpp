@@ -12,11 +12,20 @@ namespace {
 struct PyVectorStore {
     VectorStorePtr s;
     size_t dim;  // kept: vector_store_manifest counts the documents (every node) at each call
+    bool exact;  // flat (exact) search: its cost is size x dim multiply-adds
     std::mutex mu;  // one call at a time (bindings.h)
 
-    explicit PyVectorStore(VectorStorePtr store)
-        : s(std::move(store)), dim(static_cast<size_t>(vector_store_manifest(*s).info.dim)) {}
+    explicit PyVectorStore(VectorStorePtr store) : s(std::move(store)) {
+        const IndexManifest m = vector_store_manifest(*s);
+        dim = static_cast<size_t>(m.info.dim);
+        exact = m.params.kind == IndexKind::Flat;
+    }
 };
+
+// An exact search of up to this many values (nodes x dim) takes a few microseconds:
+// less than handing the GIL to another thread and taking it back, which would be a
+// third of the call's time. Larger stores, and HNSW, let other threads run meanwhile.
+constexpr size_t kSearchUnderTheGil = size_t{1} << 20;
 
 size_t dim_of(const PyVectorStore & s) { return s.dim; }
 
@@ -107,7 +116,13 @@ void bind_index(nb::module_ & m) {
             "search",
             [](PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> query, int k) {
                 auto q = checked_rows(query, 1, dim_of(s), "query");
-                nb::gil_scoped_release released;  // an HNSW search of a large store takes a while
+                {
+                    // Never wait for the lock while holding the GIL: a busy store means release it.
+                    std::unique_lock<std::mutex> quick(s.mu, std::try_to_lock);
+                    if (quick.owns_lock() && s.exact && vector_store_size(*s.s) * s.dim <= kSearchUnderTheGil)
+                        return vector_store_search(*s.s, q, k);
+                }
+                nb::gil_scoped_release released;
                 std::lock_guard<std::mutex> one_call(s.mu);
                 return vector_store_search(*s.s, q, k);
             },

@@ -79,3 +79,41 @@ def test_embed_releases_the_gil(embedder):
     # While the embedder ran (hundreds of ms), this thread kept running Python.
     assert elapsed > 0.05
     assert ticks > 1000, f"{ticks} loop iterations in {elapsed:.2f} s: the GIL was held"
+
+
+def test_threads_search_and_add_one_store_safely():
+    # Small exact searches run with the GIL held and larger work releases it; either way
+    # one store serves one call at a time, so concurrent searches and adds stay correct.
+    rng = np.random.default_rng(3)
+    dim = 64
+    vectors = rng.standard_normal((200, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = ragppo.VectorStore(dim)
+    store.add([ragppo.Node(f"node {i}", uid=str(i)) for i in range(100)], vectors[:100])
+    errors = []
+
+    def search(offset):
+        try:
+            for i in range(300):
+                row = (offset + i) % 100
+                hits = store.search(vectors[row], 3)
+                assert hits[0].node.uid == str(row), (row, hits[0].node.uid)
+                assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def add():
+        try:
+            for i in range(100, 200):
+                store.add([ragppo.Node(f"node {i}", uid=str(i))], vectors[i:i + 1])
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=search, args=(k * 7,)) for k in range(3)] + [threading.Thread(target=add)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(store) == 200
+    assert store.search(vectors[150], 1)[0].node.uid == "150"
