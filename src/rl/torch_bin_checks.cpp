@@ -46,6 +46,9 @@ ZipSpan check_torch_zip(const std::vector<char> & b, const std::string & where) 
     if (cd_offset > cd_end_limit || cd_size > cd_end_limit - cd_offset) bad("central directory out of the file");
     uint64_t at = cd_offset;
     const uint64_t cd_end = cd_offset + cd_size;
+    // libtorch reads "<folder of the first entry>/data.pkl": that entry, and no other
+    // whose name merely ends the same way, is the pickle to check.
+    std::string pkl_name;
     for (uint64_t e = 0; e < entries; ++e) {
         if (cd_end - at < 46 || le(b, at, 4) != 0x02014b50) bad("central directory entry " + std::to_string(e));
         uint64_t comp = le(b, at + 20, 4), uncomp = le(b, at + 24, 4), local = le(b, at + 42, 4);
@@ -71,10 +74,19 @@ ZipSpan check_torch_zip(const std::vector<char> & b, const std::string & where) 
         const uint64_t data = local + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
         if (data > cd_offset || comp > cd_offset - data) bad("data of entry " + std::to_string(e) + " past its end");
         const std::string name(b.data() + at + 46, name_len);
-        if (name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0 && le(b, at + 10, 2) == 0 && comp == uncomp)
+        if (e == 0) {
+            const size_t slash = name.find('/');
+            if (slash == std::string::npos) bad("its first entry is not in a folder");
+            pkl_name = name.substr(0, slash) + "/data.pkl";
+        }
+        if (name == pkl_name) {
+            if (pkl.found) bad("two " + pkl_name + " entries");
+            if (le(b, at + 10, 2) != 0 || comp != uncomp) bad(pkl_name + " is compressed (torch.save stores it)");
             pkl = {data, comp, true};
+        }
         at += 46 + name_len + extra_len + comment_len;
     }
+    if (!pkl.found) bad("no " + (pkl_name.empty() ? std::string("data.pkl") : pkl_name) + " entry");
     return pkl;
 }
 

@@ -19,8 +19,10 @@ struct ZipSpan {
 // the buffer when a record claims more bytes than the file has (a heap-buffer-
 // overflow), so the directory is checked first: the end-of-central-directory record
 // (zip64 too), and every entry's local header and data inside the file ("corrupt zip
-// archive (...)"). Returns where data.pkl's bytes are (stored entries only:
-// torch.save compresses nothing).
+// archive (...)"). Returns where the data.pkl libtorch reads is: "<folder of the first
+// entry>/data.pkl", stored (torch.save compresses nothing), once; another entry whose
+// name only ends in data.pkl is not it (a fuzzed file had one, and the check used to
+// look at that instead). A missing, compressed or repeated data.pkl is refused.
 ZipSpan check_torch_zip(const std::vector<char> & bytes, const std::string & where);
 
 // libtorch's unpickler grows its memo to any index a PUT names (a 4-byte LONG_BINPUT

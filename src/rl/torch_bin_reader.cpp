@@ -28,7 +28,7 @@ TensorMap read_torch_bin(const std::filesystem::path & path) {
                             "supported; re-save it with safetensors)");
 
     const ZipSpan pkl = check_torch_zip(bytes, where);
-    if (pkl.found) check_pickle(bytes.data() + pkl.offset, pkl.size, where);
+    check_pickle(bytes.data() + pkl.offset, pkl.size, where);
 
     torch::IValue state;
     try {

@@ -94,3 +94,32 @@ TEST(TorchBinChecks, PickleMemoIndicesAndLengthsMustStayInside) {
     // A text opcode without its newline.
     EXPECT_EQ(pickle_error(std::string("\x80\x02I12", 5)), "w.bin: corrupt data.pkl (unterminated line)");
 }
+
+// Found by fuzz_torch_bin: a second entry whose name only ends in data.pkl
+// ("archive/.data/serializdata.pkl") was the one checked, while libtorch read
+// archive/data.pkl, whose BINUNICODE claimed 4 GB (an allocation libtorch makes).
+TEST(TorchBinChecks, ThePickleCheckedIsTheOneLibtorchReads) {
+    const std::string s = test::read_file(test::source("fuzz/regressions/fuzz_torch_bin/second-entry-ending-in-data-pkl.bin"));
+    const std::vector<char> b(s.begin(), s.end());
+    const ZipSpan pkl = check_torch_zip(b, "w.bin");
+    ASSERT_TRUE(pkl.found);
+    EXPECT_EQ(pkl.offset, 0x40u);  // archive/data.pkl's bytes, right after its local header
+    EXPECT_EQ(static_cast<unsigned char>(b[pkl.offset]), 0x80);
+    const std::string err = pickle_error(std::string(b.data() + pkl.offset, pkl.size));
+    EXPECT_NE(err.find("opcode past the end"), std::string::npos) << err;
+
+    // The entry libtorch reads must be there, stored, and only once.
+    auto real = real_checkpoint();
+    const size_t eocd = eocd_of(real);
+    const size_t cd = static_cast<unsigned char>(real[eocd + 16]) | static_cast<unsigned char>(real[eocd + 17]) << 8 |
+                      static_cast<unsigned char>(real[eocd + 18]) << 16 | static_cast<size_t>(static_cast<unsigned char>(real[eocd + 19])) << 24;
+    const size_t name_len = static_cast<unsigned char>(real[cd + 28]) | static_cast<unsigned char>(real[cd + 29]) << 8;
+    const std::string first(real.data() + cd + 46, name_len);
+    ASSERT_EQ(first.substr(first.find('/')), "/data.pkl");  // torch.save writes data.pkl first
+    auto renamed = real;
+    renamed[cd + 46 + name_len - 1] = 'x';  // ".../data.pkx": no data.pkl
+    EXPECT_NE(zip_error(renamed).find("no " + first + " entry"), std::string::npos) << zip_error(renamed);
+    auto compressed = real;
+    compressed[cd + 10] = 8;  // deflate
+    EXPECT_NE(zip_error(compressed).find("is compressed"), std::string::npos) << zip_error(compressed);
+}
