@@ -36,7 +36,7 @@ def test_unknown_or_mistyped_settings_are_refused(fixtures, shared_data, tmp_pat
         ragppo.ppo(**settings(fixtures, shared_data, tmp_path / "a", stepz=3))
     with pytest.raises(TypeError, match="steps has the wrong type"):
         ragppo.ppo(**settings(fixtures, shared_data, tmp_path / "b", steps="many"))
-    with pytest.raises(ragppo.Error, match="multiple of --mini-batch-size"):
+    with pytest.raises(ragppo.Error, match=r"^batch_size 3 must be a multiple of mini_batch_size \d+$"):
         ragppo.ppo(**settings(fixtures, shared_data, tmp_path / "c", batch_size=3))
     assert not (tmp_path / "c" / "stats.jsonl").exists()
     assert "lora_r" in ragppo.ppo_settings()

@@ -58,10 +58,13 @@ int env_int(const char * name, int lo, int hi) {
 
 }  // namespace
 
-std::optional<DataParallelParams> data_parallel_from_env() {
+}  // namespace ragppo::rl
+
+std::optional<ragppo::PpoRanks> ragppo::ppo_ranks_from_env() {
+    using rl::env_int;
     const char * world = std::getenv("WORLD_SIZE");
     if (!world || !*world) return std::nullopt;
-    DataParallelParams p;
+    PpoRanks p;
     p.world_size = env_int("WORLD_SIZE", 1, 4096);
     p.rank = env_int("RANK", 0, p.world_size - 1);
     if (const char * addr = std::getenv("MASTER_ADDR"); addr && *addr) p.master_addr = addr;
@@ -70,6 +73,8 @@ std::optional<DataParallelParams> data_parallel_from_env() {
     p.local_rank = std::getenv("LOCAL_RANK") ? env_int("LOCAL_RANK", 0, p.local_world_size - 1) : p.rank;
     return p;
 }
+
+namespace ragppo::rl {
 
 struct DataParallel::Impl {
     c10::intrusive_ptr<c10d::Store> store;
@@ -80,7 +85,7 @@ struct DataParallel::Impl {
 DataParallel::DataParallel() = default;
 DataParallel::~DataParallel() = default;
 
-DataParallel::DataParallel(const DataParallelParams & p) : rank_(p.rank), world_(p.world_size) {
+DataParallel::DataParallel(const PpoRanks & p, const std::string & device) : rank_(p.rank), world_(p.world_size) {
     if (p.world_size < 1 || p.rank < 0 || p.rank >= p.world_size)
         throw Error("data-parallel run: rank " + std::to_string(p.rank) + " of " + std::to_string(p.world_size));
     if (p.world_size == 1) return;
@@ -88,27 +93,28 @@ DataParallel::DataParallel(const DataParallelParams & p) : rank_(p.rank), world_
     // SIGPIPE that ends this process without a word.
     std::signal(SIGPIPE, SIG_IGN);
     impl_ = std::make_unique<Impl>();
-    const bool cuda = torch::Device(p.device).is_cuda();
-    if (cuda) impl_->device = torch::Device(p.device);
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(p.timeout_s * 1000));
+    const bool cuda = torch::Device(device).is_cuda();
+    if (cuda) impl_->device = torch::Device(device);
     collective(rank_, "the rendezvous", [&] {
         c10d::TCPStoreOptions so;
         so.port = static_cast<uint16_t>(p.master_port);
         so.isServer = p.rank == 0;
         so.numWorkers = static_cast<size_t>(p.world_size);
         so.waitWorkers = true;
-        so.timeout = p.timeout;
+        so.timeout = timeout;
         impl_->store = c10::make_intrusive<c10d::TCPStore>(p.master_addr, so);
         if (cuda) {
 #ifdef RAGPPO_C10D_NCCL
             auto opts = c10d::ProcessGroupNCCL::Options::create();
-            opts->timeout = p.timeout;
+            opts->timeout = timeout;
             impl_->backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl_->store, p.rank, p.world_size, opts);
 #else
-            throw Error("data-parallel run on " + p.device + ": this build's libtorch has no NCCL (a CPU torch wheel)");
+            throw Error("data-parallel run on " + device + ": this build's libtorch has no NCCL (a CPU torch wheel)");
 #endif
         } else {
             auto opts = c10d::ProcessGroupGloo::Options::create();
-            opts->timeout = p.timeout;
+            opts->timeout = timeout;
             // GLOO_SOCKET_IFNAME as torch.distributed reads it; else loopback for a
             // master on this machine, else the address this host's name resolves to.
             const char * ifname = std::getenv("GLOO_SOCKET_IFNAME");

@@ -10,6 +10,7 @@
 // hangs instead is detected after `timeout`.
 #pragma once
 
+#include <ragppo/rl.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -20,30 +21,16 @@
 
 namespace ragppo::rl {
 
-struct DataParallelParams {
-    int rank = 0;
-    int world_size = 1;
-    int local_rank = 0;        // this rank's index among the ranks on its machine
-    int local_world_size = 1;  // the ranks on this machine (they share its cores and memory)
-    std::string master_addr = "127.0.0.1";  // where rank 0 serves the rendezvous store
-    int master_port = 29500;
-    // How long a collective (and the rendezvous) may wait for the other ranks.
-    std::chrono::milliseconds timeout = std::chrono::minutes(30);
-    std::string device = "cpu";  // "cpu": Gloo; "cuda[:i]": NCCL
-};
-
-// The environment torchrun sets: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, and
-// LOCAL_RANK, LOCAL_WORLD_SIZE (absent: every rank on this machine, local rank =
-// rank, as `ppo --nproc` starts them). nullopt when WORLD_SIZE is unset (a plain single-process run). Throws
-// ragppo::Error, naming the variable, for a malformed or inconsistent value.
-std::optional<DataParallelParams> data_parallel_from_env();
+// The ranks come as the public face names them (ragppo::PpoRanks, which
+// ragppo::ppo_ranks_from_env() reads from torchrun's environment); the device picks
+// the backend: "cpu": Gloo; "cuda[:i]": NCCL.
 
 class DataParallel {
 public:
     DataParallel();  // one rank, no communication
     // Connects to the other ranks (blocks until all have joined or timeout).
     // Throws ragppo::Error when the rendezvous fails or the backend is unavailable.
-    explicit DataParallel(const DataParallelParams & params);
+    DataParallel(const PpoRanks & ranks, const std::string & device);
     ~DataParallel();
     DataParallel(const DataParallel &) = delete;
     DataParallel & operator=(const DataParallel &) = delete;

@@ -33,10 +33,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string name_of(const PpoParams & p, const std::string & key) {
-    const auto it = p.setting_names.find(key);
-    return it == p.setting_names.end() ? key : it->second;
-}
+std::string name_of(const PpoParams & p, const std::string & key) { return rl::setting_name(p.setting_names, key); }
 
 // Where the articles come from: the same fields in both faces' parameter structs.
 template <class Params>
@@ -136,19 +133,6 @@ std::optional<uint64_t> host_memory_for(const std::string & device) {
     return available_memory_bytes();
 }
 
-rl::DataParallelParams data_parallel_params(const PpoRanks & r, const std::string & device) {
-    rl::DataParallelParams d;
-    d.rank = r.rank;
-    d.world_size = r.world_size;
-    d.local_rank = r.local_rank;
-    d.local_world_size = r.local_world_size;
-    d.master_addr = r.master_addr;
-    d.master_port = r.master_port;
-    d.timeout = std::chrono::milliseconds(static_cast<int64_t>(r.timeout_s * 1000));
-    d.device = device;
-    return d;
-}
-
 void print_line(const std::string & line) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
@@ -157,19 +141,6 @@ void print_line(const std::string & line) {
 }  // namespace
 
 std::optional<KlEstimator> kl_estimator_from_name(const std::string & name) { return rl::parse_kl_estimator(name); }
-
-std::optional<PpoRanks> ppo_ranks_from_env() {
-    const auto d = rl::data_parallel_from_env();
-    if (!d) return std::nullopt;
-    PpoRanks r;
-    r.world_size = d->world_size;
-    r.rank = d->rank;
-    r.local_rank = d->local_rank;
-    r.local_world_size = d->local_world_size;
-    r.master_addr = d->master_addr;
-    r.master_port = d->master_port;
-    return r;
-}
 
 PpoResult ppo_run(const PpoParams & given, const std::function<void(const PpoStep &)> & on_step) {
     const PpoRanks & ranks = given.ranks;
@@ -184,8 +155,8 @@ PpoResult ppo_run(const PpoParams & given, const std::function<void(const PpoSte
     const PpoParams p = given.resume ? resumed(given) : given;
     run.ppo = p.ppo;
     const auto & cfg = run.ppo;
-    rl::check_batch_sizes(cfg);
-    rl::check_rank_split(cfg, ranks.world_size);
+    rl::check_batch_sizes(cfg, p.setting_names);
+    rl::check_rank_split(cfg, ranks.world_size, p.setting_names);
     check_lora_settings(p);
     const int threads = p.n_threads > 0 || ranks.world_size == 1 ? p.n_threads : threads_per_rank(ranks.local_world_size);
     if (threads > 0) torch::set_num_threads(threads);
@@ -245,7 +216,7 @@ PpoResult ppo_run(const PpoParams & given, const std::function<void(const PpoSte
         };
     }
     if (p.on_inputs_checked) p.on_inputs_checked();
-    if (ranks.world_size > 1) run.data_parallel = std::make_shared<rl::DataParallel>(data_parallel_params(ranks, run.device));
+    if (ranks.world_size > 1) run.data_parallel = std::make_shared<rl::DataParallel>(ranks, run.device);
 
     const rl::PpoRunResult r = rl::run_ppo(run, print_line);
     if (r.stopped_non_finite && main_rank) throw Error(r.stop_message);

@@ -64,10 +64,15 @@ nlohmann::json saved_run(const fs::path & out_dir) {
     return state.at("run");
 }
 
-void check_batch_sizes(const PpoConfig & cfg) {
+std::string setting_name(const std::map<std::string, std::string> & names, const std::string & key) {
+    const auto it = names.find(key);
+    return it == names.end() ? key : it->second;
+}
+
+void check_batch_sizes(const PpoConfig & cfg, const std::map<std::string, std::string> & names) {
     if (cfg.mini_batch_size < 1 || cfg.batch_size % cfg.mini_batch_size != 0) {
-        throw Error("--batch-size " + std::to_string(cfg.batch_size) + " must be a multiple of --mini-batch-size " +
-                    std::to_string(cfg.mini_batch_size));
+        throw Error(setting_name(names, "batch_size") + " " + std::to_string(cfg.batch_size) + " must be a multiple of " +
+                    setting_name(names, "mini_batch_size") + " " + std::to_string(cfg.mini_batch_size));
     }
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace ragppo::rl {
@@ -48,7 +49,11 @@ nlohmann::json run_settings(const std::string & model, const SummarySource & sou
 // there is no checkpoint, or it lacks them.
 nlohmann::json saved_run(const std::filesystem::path & out_dir);
 
-// --batch-size must be a multiple of --mini-batch-size (one line naming both otherwise).
-void check_batch_sizes(const PpoConfig & cfg);
+// batch_size must be a multiple of mini_batch_size (one line naming both otherwise, by
+// their names in `names` where it has them: a CLI's flags, a Python call's keywords).
+void check_batch_sizes(const PpoConfig & cfg, const std::map<std::string, std::string> & names = {});
+
+// A setting's name to the caller: names[key], or the key itself.
+std::string setting_name(const std::map<std::string, std::string> & names, const std::string & key);
 
 }  // namespace ragppo::rl

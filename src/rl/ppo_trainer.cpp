@@ -4,6 +4,7 @@
 #include "rl/ppo_advantages.h"
 #include "rl/mixed_precision.h"
 #include "rl/ppo_batch.h"
+#include "rl/ppo_inputs.h"
 #include "rl/ppo_math.h"
 #include "rl/sampling.h"
 #include "util/heap_reuse.h"
@@ -86,9 +87,10 @@ void agree_with_rank_0(DataParallel & dp, PpoLoss & loss) {
 
 }  // namespace
 
-void check_rank_split(const PpoConfig & c, int ranks) {
+void check_rank_split(const PpoConfig & c, int ranks, const std::map<std::string, std::string> & names) {
     if (ranks > 1 && (c.batch_size % ranks != 0 || c.mini_batch_size % ranks != 0))
-        throw Error("--batch-size " + std::to_string(c.batch_size) + " and --mini-batch-size " +
+        throw Error(setting_name(names, "batch_size") + " " + std::to_string(c.batch_size) + " and " +
+                    setting_name(names, "mini_batch_size") + " " +
                     std::to_string(c.mini_batch_size) + " must each be a multiple of the " + std::to_string(ranks) +
                     " ranks (each rank takes an equal share of every mini-batch)");
 }

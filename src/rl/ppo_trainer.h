@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct NonFiniteLoss : std::runtime_error {
 // Throws ragppo::Error, one line, unless the batch and the mini-batch split evenly
 // over `ranks` (each rank takes an equal share of every mini-batch). The trainer,
 // run_ppo (before it writes anything) and the CLI (before it loads anything) check it.
-void check_rank_split(const PpoConfig & config, int ranks);
+void check_rank_split(const PpoConfig & config, int ranks, const std::map<std::string, std::string> & names = {});
 
 class PpoTrainer {
 public:

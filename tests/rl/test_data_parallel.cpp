@@ -23,12 +23,12 @@ using namespace ragppo::rl;
 
 namespace {
 
-DataParallelParams rank_params(int rank, int world, int port) {
-    DataParallelParams p;
+PpoRanks rank_params(int rank, int world, int port) {
+    PpoRanks p;
     p.rank = rank;
     p.world_size = world;
     p.master_port = port;
-    p.timeout = std::chrono::seconds(60);
+    p.timeout_s = 60;
     return p;
 }
 
@@ -61,7 +61,7 @@ TEST(DataParallel, CollectivesOverTwoRanks) {
         std::vector<std::string> bytes;
     };
     const auto seen = on_ranks<Seen>(2, [&](int rank) {
-        DataParallel dp(rank_params(rank, 2, port));
+        DataParallel dp(rank_params(rank, 2, port), "cpu");
         Seen s;
         s.share = dp.my_share(torch::arange(6));
         s.gathered = dp.all_gather_rows(torch::full({2, 3}, static_cast<float>(rank + 1)));
@@ -90,12 +90,12 @@ TEST(DataParallel, CollectivesOverTwoRanks) {
 
 TEST(DataParallel, TorchrunEnvironmentIsReadAndCheckedByName) {
     ::unsetenv("WORLD_SIZE");
-    EXPECT_FALSE(data_parallel_from_env().has_value());
+    EXPECT_FALSE(ppo_ranks_from_env().has_value());
     ::setenv("WORLD_SIZE", "2", 1);
     ::setenv("RANK", "1", 1);
     ::setenv("MASTER_ADDR", "10.0.0.5", 1);
     ::setenv("MASTER_PORT", "29501", 1);
-    const auto p = data_parallel_from_env();
+    const auto p = ppo_ranks_from_env();
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(p->rank, 1);
     EXPECT_EQ(p->world_size, 2);
@@ -105,22 +105,22 @@ TEST(DataParallel, TorchrunEnvironmentIsReadAndCheckedByName) {
     EXPECT_EQ(p->local_rank, 1);
     ::setenv("LOCAL_WORLD_SIZE", "1", 1);  // torchrun over two machines, one rank each
     ::setenv("LOCAL_RANK", "0", 1);
-    EXPECT_EQ(data_parallel_from_env()->local_world_size, 1);
-    EXPECT_EQ(data_parallel_from_env()->local_rank, 0);
+    EXPECT_EQ(ppo_ranks_from_env()->local_world_size, 1);
+    EXPECT_EQ(ppo_ranks_from_env()->local_rank, 0);
     ::setenv("LOCAL_RANK", "1", 1);  // not below LOCAL_WORLD_SIZE
-    EXPECT_THROW(data_parallel_from_env(), Error);
+    EXPECT_THROW(ppo_ranks_from_env(), Error);
     ::unsetenv("LOCAL_RANK");
     ::unsetenv("LOCAL_WORLD_SIZE");
     ::setenv("RANK", "2", 1);  // not below WORLD_SIZE
     try {
-        data_parallel_from_env();
+        ppo_ranks_from_env();
         ADD_FAILURE() << "RANK 2 of 2 accepted";
     } catch (const Error & e) {
         EXPECT_NE(std::string(e.what()).find("RANK='2'"), std::string::npos) << e.what();
     }
     ::setenv("RANK", "1", 1);
     ::setenv("MASTER_PORT", "http", 1);
-    EXPECT_THROW(data_parallel_from_env(), Error);
+    EXPECT_THROW(ppo_ranks_from_env(), Error);
     for (const char * v : {"WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(v);
 }
 
@@ -173,7 +173,7 @@ struct StepResult {
 StepResult step_on_rank(int rank, int world, int port, const PpoConfig & cfg) {
     test::use_one_torch_thread();
     std::shared_ptr<DataParallel> dp =
-        world == 1 ? std::make_shared<DataParallel>() : std::make_shared<DataParallel>(rank_params(rank, world, port));
+        world == 1 ? std::make_shared<DataParallel>() : std::make_shared<DataParallel>(rank_params(rank, world, port), "cpu");
     auto policy = load_gpt2_policy(test::fixture("gpt2_tiny_vhead"));
     if (cfg.lora.enabled()) {
         apply_lora(*policy, cfg.lora);
@@ -281,7 +281,7 @@ TEST(DataParallel, AMiniBatchThatTheRanksCannotShareIsRefused) {
     test::use_one_torch_thread();
     const int port = test::free_loopback_port();
     const auto errors = on_ranks<std::string>(2, [&](int rank) -> std::string {
-        auto dp = std::make_shared<DataParallel>(rank_params(rank, 2, port));
+        auto dp = std::make_shared<DataParallel>(rank_params(rank, 2, port), "cpu");
         auto cfg = config(1);
         try {
             auto p = load_gpt2_policy(test::fixture("gpt2_tiny_vhead"));

@@ -175,6 +175,30 @@ TEST(PpoApi, LoraSettingsWithoutARankAreRefusedByTheirNames) {
     EXPECT_FALSE(fs::exists(root + "/run/stats.jsonl"));
 }
 
+TEST(PpoApi, BatchSizeRefusalsNameTheSettingsAsTheCallerDoes) {
+    const std::string root = test::make_temp_dir("ragppo_ppo_api_batch_");
+    PpoParams p = tiny_run(root + "/run");
+    p.ppo.batch_size = 8;
+    p.ppo.mini_batch_size = 3;
+    const auto refusal = [&] {
+        try {
+            ppo_run(p);
+        } catch (const Error & e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(refusal(), "batch_size 8 must be a multiple of mini_batch_size 3");  // a C++ or Python caller's names
+    p.setting_names = {{"batch_size", "--batch-size"}, {"mini_batch_size", "--mini-batch-size"}};
+    EXPECT_EQ(refusal(), "--batch-size 8 must be a multiple of --mini-batch-size 3");
+    p.ppo.mini_batch_size = 2;
+    p.ranks.world_size = 4;  // every rank's share of a mini-batch must be whole; refused before any rendezvous
+    p.ranks.rank = 1;
+    EXPECT_EQ(refusal().rfind("--batch-size 8 and --mini-batch-size 2 must each be a multiple of the 4 ranks", 0), 0u)
+        << refusal();
+    EXPECT_FALSE(fs::exists(root + "/run/stats.jsonl"));
+}
+
 TEST(PpoApi, CheckpointsOfARunVerifyAndACorruptOneIsNamed) {
     const std::string out = test::make_temp_dir("ragppo_ppo_api_verify_") + "/run";
     PpoParams p = tiny_run(out);
