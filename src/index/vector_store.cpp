@@ -4,6 +4,7 @@
 
 #include "embed/pooling.h"
 #include "index/faiss_io.h"
+#include "index/flat_search_one.h"
 #include "index/manifest.h"
 #include "index/node_store.h"
 #include "index/output_dir.h"
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <climits>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -253,6 +255,13 @@ std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore &
 
     std::vector<float> q(queries);
     for (size_t i = 0; i < nq; ++i) embed::l2_normalize(&q[i * dim], static_cast<int>(dim));
+    // One query on an exact index, the common RAG case: one sgemv (flat_search_one.h says why).
+    const auto * flat = dynamic_cast<const faiss::IndexFlat *>(s.faiss.get());
+    if (nq == 1 && flat && flat->metric_type == faiss::METRIC_INNER_PRODUCT && flat->ntotal <= INT_MAX) {
+        for (const index::ScoredRow & r : index::flat_top_k_one(*flat, q.data(), kk))
+            out[0].push_back(IndexHit{static_cast<size_t>(r.row), r.score, node_at(s, static_cast<size_t>(r.row))});
+        return out;
+    }
     std::vector<float> scores(nq * kk);
     std::vector<faiss::Index::idx_t> labels(nq * kk);
     // FAISS's HNSW search opens an OpenMP team even for one query, though only one thread

@@ -70,6 +70,40 @@ TEST(IndexSearch, ScoresEqualBruteForceDotProducts) {
     }
 }
 
+// A single query takes its own path (one sgemv, index/flat_search_one.h); a batch of
+// queries takes FAISS's (sgemm). They must agree hit for hit up to copies of a vector:
+// rows 0..9 repeat as rows 10..19 and 20..29, and which copy FAISS ranks first depends
+// on the last bit of a sum (sgemv and sgemm alike); equal scores are ranked by row.
+TEST(IndexSearch, OneQueryFindsWhatABatchOfQueriesFinds) {
+    const size_t distinct = 10, n = 30;
+    const auto base = random_vectors(distinct, kDim, 4);
+    std::vector<float> vecs;
+    for (int copy = 0; copy < 3; ++copy) vecs.insert(vecs.end(), base.begin(), base.end());
+    auto s = vector_store_new(test_info());
+    ASSERT_EQ(vector_store_add(*s, synthetic_nodes(0, n), vecs), n);
+    const auto queries = random_vectors(8, kDim, 5, /*normalize=*/false);
+    for (int k : {1, 3, 7, 40}) {
+        const auto batch = vector_store_search_batch(*s, queries, k);
+        ASSERT_EQ(batch.size(), 8u);
+        for (size_t q = 0; q < 8; ++q) {
+            const std::vector<float> one(queries.begin() + q * kDim, queries.begin() + (q + 1) * kDim);
+            const auto hits = vector_store_search(*s, one, k);
+            ASSERT_EQ(hits.size(), std::min<size_t>(k, n));
+            ASSERT_EQ(hits.size(), batch[q].size());
+            for (size_t j = 0; j < hits.size(); ++j) {
+                EXPECT_EQ(hits[j].index % distinct, batch[q][j].index % distinct)
+                    << "k " << k << " query " << q << " hit " << j;
+                EXPECT_NEAR(hits[j].score, batch[q][j].score, 1e-6);
+                EXPECT_EQ(hits[j].node.text, synthetic_node(hits[j].index).text);
+                if (j > 0) {
+                    EXPECT_GE(hits[j - 1].score, hits[j].score);
+                    if (hits[j - 1].score == hits[j].score) EXPECT_LT(hits[j - 1].index, hits[j].index);
+                }
+            }
+        }
+    }
+}
+
 TEST(IndexSearch, DefaultTopKIsThreeAndHitsCarryMetadata) {
     const auto vecs = random_vectors(10, kDim, 4);
     auto s = vector_store_new(test_info());
