@@ -1177,7 +1177,7 @@ def main() -> int:
     ap.add_argument("--serve-parallel", type=int, default=4, help="serve: parallel slots on both servers")
     ap.add_argument("--serve-queue", type=int, default=16, help="serve: ragppo serve's --queue-size")
     ap.add_argument("--serve-rounds", type=int, default=2, help="serve: rounds per server, the order alternating")
-    ap.add_argument("--searches", type=int, default=2000, help="bindings section: top-3 searches per round")
+    ap.add_argument("--searches", type=int, default=20000, help="bindings section: top-3 searches per round")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
     args = ap.parse_args()
 

@@ -57,6 +57,14 @@ def test_bad_input_is_an_error_with_one_line(embedder, tmp_path):
     q = embedder.embed_queries(["x"])[0]
     # float64 and non-contiguous queries are converted, not refused.
     assert store.search(q.astype(np.float64), k=1)[0].score == pytest.approx(store.search(q, k=1)[0].score)
+    strided = np.repeat(q, 2)[::2]  # float32, not contiguous
+    assert not strided.flags["C_CONTIGUOUS"]
+    assert store.search(strided, k=1)[0].score == pytest.approx(store.search(q, k=1)[0].score)
+    assert store.search(q[None, :], k=1)[0].node.text == "x"  # one row of a 2-D array
+    with pytest.raises(TypeError, match="query must be a float32 array of 384 values, not list"):
+        store.search(list(q))
+    with pytest.raises(ragppo.Error, match="1-D or 2-D"):
+        store.search(q.reshape(1, 1, -1))
 
 
 def test_embed_releases_the_gil(embedder):
