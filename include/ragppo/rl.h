@@ -154,7 +154,8 @@ struct PpoRanks {
 };
 
 // The environment torchrun sets (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK,
-// LOCAL_WORLD_SIZE); nullopt when WORLD_SIZE is unset. Throws ragppo::Error naming a
+// LOCAL_WORLD_SIZE; without the LOCAL_ ones every rank is on this machine, as `ragppo ppo
+// --nproc` starts them); nullopt when WORLD_SIZE is unset. Throws ragppo::Error naming a
 // malformed or inconsistent variable.
 std::optional<PpoRanks> ppo_ranks_from_env();
 

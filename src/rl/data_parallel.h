@@ -7,7 +7,7 @@
 //
 // Failure: when another rank dies, its sockets close and the next collective
 // here throws ragppo::Error naming the lost peer within moments; a rank that
-// hangs instead is detected after `timeout`.
+// hangs instead is detected after PpoRanks::timeout_s.
 #pragma once
 
 #include <ragppo/rl.h>
