@@ -19,6 +19,7 @@ struct ServeConfig {
     std::string cors_origin;        // "" = no CORS headers
     size_t max_body_bytes = 1 << 20;
     int timeout_s = 60;             // socket read and write timeouts
+    int request_timeout_s = 30;     // a whole request (line, headers, body) must arrive within this
     size_t max_embed_inputs = 256;  // texts per /v1/embeddings request
 };
 

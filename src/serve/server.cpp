@@ -1,6 +1,7 @@
 // Start-up of `ragppo serve`: refuse an unsafe host before loading anything, load
 // the index, embedders and the LLM (one context, a sequence per slot) once, configure httplib's limits, then
 // serve until SIGINT or SIGTERM.
+#include "deadline_server.h"
 #include "routes.h"
 #include "serve_config.h"
 
@@ -73,7 +74,7 @@ void run_server(const ServeConfig & config) {
     st.slots = std::make_unique<SlotPool>(load_slots(config), static_cast<size_t>(config.queue_size));
     st.n_ctx = generator_n_ctx(st.slots->any_generator());
 
-    httplib::Server svr;
+    DeadlineServer svr(std::chrono::seconds(config.request_timeout_s));
     // Enough handler threads for every answer running or waiting plus a few for
     // /health and /metrics; more connections wait in httplib's own queue.
     const size_t threads = static_cast<size_t>(config.parallel + config.queue_size + 4);

@@ -51,4 +51,12 @@ bool RawConnection::wait_closed(std::chrono::seconds limit, std::string & got) {
     }
 }
 
+bool RawConnection::peer_closed() const {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return false;
+    char c;
+    const ssize_t n = recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 }  // namespace ragppo::test

@@ -22,6 +22,8 @@ public:
     // Waits up to `limit` for the server to close (EOF or reset); false if it is still
     // open then. What the server sent before closing is appended to `got`.
     bool wait_closed(std::chrono::seconds limit, std::string & got);
+    // The server has closed (or reset) this connection; looks without waiting or reading.
+    bool peer_closed() const;
 
 private:
     int fd_ = -1;

@@ -1,5 +1,6 @@
 // `ragppo serve` against clients that misbehave on the wire: headers sent one byte a
-// second (slowloris) and a 10 MB body. Neither may stop the server answering others.
+// second (slowloris), a request that never ends, and a 10 MB body. None may stop the
+// server answering others.
 #include "serve/serve_client.h"
 #include "serve/serve_process.h"
 #include "serve/raw_connection.h"
@@ -99,6 +100,44 @@ TEST(ServeAbuse, ClientsSendingHeadersOneByteASecondBlockNoOneAndAreCutOffWhenTh
         EXPECT_EQ(got[i], "") << "slow client " << i;
     }
     expect_serving(*c, "the slow clients were cut off");
+    EXPECT_EQ(s.stop(), 0) << s.log();
+}
+
+TEST(ServeAbuse, AClientThatNeverFallsSilentIsCutOffAtTheRequestDeadline) {
+    // Each read may wait 2 s (--timeout), the whole request 3 s (--request-timeout). A byte
+    // every half second keeps every read alive, so only the deadline can end it.
+    ServeProcess s("-t 2 -k 1 --timeout 2 --request-timeout 3 -i " + ragppo::test::shell_quote(small_index()));
+    const std::string head = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Endless: ";
+    RawConnection endless(s.port());
+    ASSERT_TRUE(endless.connected());
+    const auto t0 = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (size_t sent = 0; !closed && std::chrono::steady_clock::now() - t0 < 15s; ++sent) {
+        closed = !endless.send_byte(sent < head.size() ? head[sent] : 'a');
+        if (!closed) std::this_thread::sleep_for(500ms);
+        closed = closed || endless.peer_closed();
+    }
+    const double after_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(closed) << "a client sending a byte every 0.5 s was still connected after 15 s";
+    EXPECT_GT(after_s, 2.5);
+    EXPECT_LT(after_s, 6.0);
+    std::string got;
+    endless.wait_closed(2s, got);
+    EXPECT_EQ(got.find(" 200 "), std::string::npos) << got;
+
+    // A request with a pause (shorter than --timeout) that arrives within the deadline is answered.
+    RawConnection paused(s.port());
+    ASSERT_TRUE(paused.connected());
+    const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    for (size_t b = 0; b < request.size(); ++b) {
+        if (b == 10) std::this_thread::sleep_for(1500ms);
+        ASSERT_TRUE(paused.send_byte(request[b]));
+    }
+    std::string answer;
+    EXPECT_TRUE(paused.wait_closed(10s, answer));
+    EXPECT_EQ(parse_response(answer).first, 200) << answer;
+    auto c = client(s);
+    expect_serving(*c, "a request that never ended");
     EXPECT_EQ(s.stop(), 0) << s.log();
 }
 

@@ -1,0 +1,28 @@
+// httplib's Server with one more limit: a whole request (request line, headers, body)
+// must arrive within a deadline. httplib times each read (--timeout), so a client
+// sending a byte just often enough (slowloris) holds a handler thread for as long as it
+// likes; here it is cut off when the deadline passes. The deadline runs from the first
+// byte of each request on a connection (time idle between keep-alive requests is not
+// counted) until the response starts; streaming a long answer is not limited by it.
+//
+// httplib lets a server replace how a connection is served (SSLServer does): this one
+// serves it as httplib does, through a socket stream of its own that knows the deadline.
+#pragma once
+
+#include <cpp-httplib/httplib.h>
+
+#include <chrono>
+
+namespace ragppo::serve {
+
+class DeadlineServer : public httplib::Server {
+  public:
+    explicit DeadlineServer(std::chrono::milliseconds request_deadline) : request_deadline_(request_deadline) {}
+
+  private:
+    bool process_and_close_socket(socket_t sock) override;
+
+    std::chrono::milliseconds request_deadline_;
+};
+
+}  // namespace ragppo::serve
