@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <bit>
 #include <string_view>
 
 namespace ragppo::python {
@@ -46,8 +47,9 @@ std::vector<float> query_floats(nb::handle query, size_t dim) {
     Py_buffer view;
     if (PyObject_GetBuffer(query.ptr(), &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) == 0) {
         const std::string_view format = view.format ? view.format : "";
-        const bool f32 = view.itemsize == 4 && (format == "f" || format == "<f" || format == "=f") && view.ndim >= 1 &&
-                         view.ndim <= 2;
+        const bool native = format == "f" || format == "=f" || format == "@f" ||
+                            (format == "<f" && std::endian::native == std::endian::little);
+        const bool f32 = view.itemsize == 4 && native && view.ndim >= 1 && view.ndim <= 2;
         std::vector<float> v;
         if (f32) v.assign(static_cast<const float *>(view.buf), static_cast<const float *>(view.buf) + view.len / 4);
         PyBuffer_Release(&view);

@@ -31,7 +31,7 @@ void register_serve(CLI::App & app) {
         ->capture_default_str()->check(int_in("--timeout", 1, 3600));
     cmd->add_option("--request-timeout", c->request_timeout_s,
                     "Seconds a client has to send a whole request (line, headers, body); a slower one is cut off "
-                    "(a byte now and then keeps each read within --timeout, not this)")
+                    "(a byte now and then keeps each read within --timeout, not this); allow for --max-body-bytes over the slowest link served")
         ->capture_default_str()->check(int_in("--request-timeout", 1, 3600));
     cmd->callback([c] { serve::run_server(*c); });
 }

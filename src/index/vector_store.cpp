@@ -253,21 +253,27 @@ std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore &
     const size_t kk = std::min<size_t>(static_cast<size_t>(k), s.nodes.size());
     if (nq == 0 || kk == 0) return out;
 
+    // A NaN scores NaN against every node, which no ranking orders.
+    if (!std::all_of(queries.begin(), queries.end(), [](float x) { return std::isfinite(x); }))
+        throw Error("a query vector has non-finite values");
     std::vector<float> q(queries);
     for (size_t i = 0; i < nq; ++i) embed::l2_normalize(&q[i * dim], static_cast<int>(dim));
-    // One query on an exact index, the common RAG case: one sgemv (flat_search_one.h says why).
+    // FAISS's HNSW search opens an OpenMP team even for one query, though only one thread
+    // works; on a busy machine (llama.cpp threads, other jobs) waiting for that team made a
+    // single query 10x slower in bench_index. MKL's sgemv may do the same. The setting is
+    // per calling thread.
+    index::OmpThreadsScope one_thread(nq == 1 ? 1 : 0);
+    // One query on an exact index, the common RAG case: one sgemv (flat_search_one.h says
+    // why), whose BLAS takes int sizes: indexes past 2^31 floats go to FAISS.
     const auto * flat = dynamic_cast<const faiss::IndexFlat *>(s.faiss.get());
-    if (nq == 1 && flat && flat->metric_type == faiss::METRIC_INNER_PRODUCT && flat->ntotal <= INT_MAX) {
+    if (nq == 1 && flat && flat->metric_type == faiss::METRIC_INNER_PRODUCT &&
+        static_cast<int64_t>(flat->d) * flat->ntotal <= INT_MAX) {
         for (const index::ScoredRow & r : index::flat_top_k_one(*flat, q.data(), kk))
             out[0].push_back(IndexHit{static_cast<size_t>(r.row), r.score, node_at(s, static_cast<size_t>(r.row))});
         return out;
     }
     std::vector<float> scores(nq * kk);
     std::vector<faiss::Index::idx_t> labels(nq * kk);
-    // FAISS's HNSW search opens an OpenMP team even for one query, though only one thread
-    // works; on a busy machine (llama.cpp threads, other jobs) waiting for that team made a
-    // single query 10x slower in bench_index. The setting is per calling thread.
-    index::OmpThreadsScope one_thread(nq == 1 ? 1 : 0);
     index::faiss_call("FAISS search failed", [&] {
         s.faiss->search(static_cast<faiss::Index::idx_t>(nq), q.data(), static_cast<faiss::Index::idx_t>(kk), scores.data(),
                         labels.data());

@@ -49,7 +49,7 @@ void address_of(socket_t sock, bool remote, std::string & ip, int & port) {
 }
 
 // httplib's socket stream (a read buffer the line reader scans, per-read and per-write
-// timeouts) plus the request deadline, which applies to reads until the first write.
+// timeouts) plus the request deadline, which bounds every read of the request.
 class DeadlineStream final : public httplib::Stream {
   public:
     DeadlineStream(socket_t sock, milliseconds read_timeout, milliseconds write_timeout, Clock::time_point deadline,
@@ -61,12 +61,11 @@ class DeadlineStream final : public httplib::Stream {
 
     bool wait_readable() const override {
         if (is_readable()) return true;
-        milliseconds wait = read_timeout_;
-        if (!responding_) {
-            wait = std::min(wait, std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()));
-            if (wait.count() <= 0) return false;
-        }
-        return wait_for(sock_, POLLIN, wait) > 0;
+        // Every read of the request is bound by the deadline, also those after a write:
+        // httplib writes "100 Continue" before it reads a body, and reads a body the
+        // handler left unread after the response. An SSE stream never reads.
+        const milliseconds wait = std::min(read_timeout_, std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()));
+        return wait.count() > 0 && wait_for(sock_, POLLIN, wait) > 0;
     }
 
     bool wait_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_) > 0; }
@@ -105,7 +104,6 @@ class DeadlineStream final : public httplib::Stream {
     }
 
     ssize_t write(const char * ptr, size_t size) override {
-        responding_ = true;
         if (!wait_writable()) return -1;
         ssize_t n;
         do {
@@ -138,7 +136,6 @@ class DeadlineStream final : public httplib::Stream {
     socket_t sock_;
     milliseconds read_timeout_, write_timeout_;
     Clock::time_point deadline_, start_ = Clock::now();
-    bool responding_ = false;
     std::array<char, 4096> buf_{};
     size_t off_ = 0, size_ = 0;
     std::string remote_ip_, local_ip_;

@@ -3,7 +3,8 @@
 // sending a byte just often enough (slowloris) holds a handler thread for as long as it
 // likes; here it is cut off when the deadline passes. The deadline runs from the first
 // byte of each request on a connection (time idle between keep-alive requests is not
-// counted) until the response starts; streaming a long answer is not limited by it.
+// counted) and bounds every read of that request; writing the answer is not limited by
+// it (a long SSE stream reads nothing).
 //
 // httplib lets a server replace how a connection is served (SSLServer does): this one
 // serves it as httplib does, through a socket stream of its own that knows the deadline.

@@ -141,6 +141,10 @@ TEST(IndexSearch, KIsClampedAndBadQueriesAreRefused) {
     const std::string nan_err = error_of([&] { vector_store_add(*s, synthetic_nodes(20, 1), nan); });
     EXPECT_NE(nan_err.find("non-finite"), std::string::npos) << nan_err;
     EXPECT_EQ(vector_store_size(*s), 4u);
+    for (const auto & query : {nan, [&] { auto inf = row(vecs, 0); inf[0] = INFINITY; return inf; }()}) {
+        EXPECT_EQ(error_of([&] { vector_store_search(*s, query); }), "a query vector has non-finite values");
+        EXPECT_EQ(error_of([&] { vector_store_search_batch(*s, query, 3); }), "a query vector has non-finite values");
+    }
     EXPECT_NE(error_of([] { vector_store_new(test_info(0)); }), "");
 }
 
