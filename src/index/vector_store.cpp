@@ -42,6 +42,9 @@ namespace {
 
 void free_store(VectorStore * s) { delete s; }
 
+// A NaN or infinity scores NaN against every vector, which no ranking orders.
+bool all_finite(const float * v, size_t n) { return std::all_of(v, v + n, [](float x) { return std::isfinite(x); }); }
+
 uint64_t id_key(std::string_view id) { return std::hash<std::string_view>{}(id); }
 
 void build_ids(const VectorStore & s) {
@@ -176,7 +179,7 @@ size_t vector_store_add(VectorStore & s, const std::vector<IndexNode> & nodes, c
         float * v = &rows[r * dim];
         std::memcpy(v, &vectors[accepted[r] * dim], sizeof(float) * dim);
         // One NaN would make every score against this node NaN; refuse it here.
-        if (!std::all_of(v, v + dim, [](float x) { return std::isfinite(x); })) {
+        if (!all_finite(v, dim)) {
             throw Error("the vector of node " + std::to_string(accepted[r]) + " ('" + nodes[accepted[r]].name +
                         "') has non-finite values");
         }
@@ -253,8 +256,7 @@ std::vector<std::vector<IndexHit>> vector_store_search_batch(const VectorStore &
     const size_t kk = std::min<size_t>(static_cast<size_t>(k), s.nodes.size());
     if (nq == 0 || kk == 0) return out;
 
-    // A NaN scores NaN against every node, which no ranking orders.
-    if (!std::all_of(queries.begin(), queries.end(), [](float x) { return std::isfinite(x); }))
+    if (!all_finite(queries.data(), queries.size()))
         throw Error("a query vector has non-finite values");
     std::vector<float> q(queries);
     for (size_t i = 0; i < nq; ++i) embed::l2_normalize(&q[i * dim], static_cast<int>(dim));

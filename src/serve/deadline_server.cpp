@@ -48,13 +48,15 @@ void address_of(socket_t sock, bool remote, std::string & ip, int & port) {
     ip = host;
 }
 
+milliseconds ms_of(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
+
 // httplib's socket stream (a read buffer the line reader scans, per-read and per-write
 // timeouts) plus the request deadline, which bounds every read of the request.
 class DeadlineStream final : public httplib::Stream {
   public:
-    DeadlineStream(socket_t sock, milliseconds read_timeout, milliseconds write_timeout, Clock::time_point deadline,
+    DeadlineStream(socket_t sock, milliseconds read_timeout, milliseconds write_timeout, milliseconds request_deadline,
                    const std::string & remote_ip, int remote_port, const std::string & local_ip, int local_port)
-        : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), deadline_(deadline),
+        : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), deadline_(start_ + request_deadline),
           remote_ip_(remote_ip), local_ip_(local_ip), remote_port_(remote_port), local_port_(local_port) {}
 
     bool is_readable() const override { return off_ < size_; }
@@ -130,19 +132,18 @@ class DeadlineStream final : public httplib::Stream {
     time_t duration() const override {
         return std::chrono::duration_cast<milliseconds>(Clock::now() - start_).count();
     }
-    void set_read_timeout(time_t sec, time_t usec) override { read_timeout_ = milliseconds(sec * 1000 + usec / 1000); }
+    void set_read_timeout(time_t sec, time_t usec) override { read_timeout_ = ms_of(sec, usec); }
 
   private:
     socket_t sock_;
     milliseconds read_timeout_, write_timeout_;
-    Clock::time_point deadline_, start_ = Clock::now();
+    const Clock::time_point start_ = Clock::now();  // declared before deadline_, which is counted from it
+    const Clock::time_point deadline_;
     std::array<char, 4096> buf_{};
     size_t off_ = 0, size_ = 0;
     std::string remote_ip_, local_ip_;
     int remote_port_, local_port_;
 };
-
-milliseconds ms_of(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
 
 }  // namespace
 
@@ -164,7 +165,7 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
             }
             if (ready <= 0) break;
             DeadlineStream strm(sock, ms_of(read_timeout_sec_, read_timeout_usec_),
-                                ms_of(write_timeout_sec_, write_timeout_usec_), Clock::now() + request_deadline_,
+                                ms_of(write_timeout_sec_, write_timeout_usec_), request_deadline_,
                                 remote_ip, remote_port, local_ip, local_port);
             bool closed = false;
             ok = process_request(strm, remote_ip, remote_port, local_ip, local_port, left == 1, closed, nullptr);

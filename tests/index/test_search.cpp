@@ -86,8 +86,7 @@ TEST(IndexSearch, OneQueryFindsWhatABatchOfQueriesFinds) {
         const auto batch = vector_store_search_batch(*s, queries, k);
         ASSERT_EQ(batch.size(), 8u);
         for (size_t q = 0; q < 8; ++q) {
-            const std::vector<float> one(queries.begin() + q * kDim, queries.begin() + (q + 1) * kDim);
-            const auto hits = vector_store_search(*s, one, k);
+            const auto hits = vector_store_search(*s, row(queries, q), k);
             ASSERT_EQ(hits.size(), std::min<size_t>(k, n));
             ASSERT_EQ(hits.size(), batch[q].size());
             for (size_t j = 0; j < hits.size(); ++j) {
