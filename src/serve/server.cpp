@@ -83,6 +83,11 @@ void run_server(const ServeConfig & config) {
     svr.set_read_timeout(config.timeout_s, 0);
     svr.set_write_timeout(config.timeout_s, 0);
     svr.set_keep_alive_timeout(5);
+    // httplib's default is SO_REUSEPORT, under which a second server on the same port also
+    // listens and the kernel splits the connections between the two without a word.
+    // SO_REUSEADDR alone (what llama-server sets) refuses a port in use and still rebinds
+    // one whose old connections wait in TIME_WAIT after a restart.
+    svr.set_socket_options([](socket_t sock) { httplib::set_socket_opt(sock, SOL_SOCKET, SO_REUSEADDR, 1); });
     install_guards(svr, st);
     install_info_routes(svr, st);
     install_answer_routes(svr, st);

@@ -18,7 +18,8 @@ namespace ragppo::test {
 
 ServeProcess::ServeProcess(const std::string & args) {
     log_path_ = make_temp_dir("ragppo_serve_log_") + "/serve.log";
-    const std::string cmd = "exec " + bin("ragppo") + " serve --offline --port 0 " + args + " 2>" + shell_quote(log_path_) + " >/dev/null";
+    const std::string port = args.find("--port ") == std::string::npos ? "--port 0 " : "";
+    const std::string cmd = "exec " + bin("ragppo") + " serve --offline " + port + args + " 2>" + shell_quote(log_path_) + " >/dev/null";
     pid_ = fork();
     if (pid_ == 0) {
         setenv("OMP_NUM_THREADS", "1", 1);

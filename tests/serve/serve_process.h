@@ -9,7 +9,8 @@ namespace ragppo::test {
 
 class ServeProcess {
 public:
-    // `args` follow `ragppo serve --offline --port 0`; waits until the server listens.
+    // `args` follow `ragppo serve --offline --port 0` (no --port 0 when they name a port);
+    // waits until the server listens.
     explicit ServeProcess(const std::string & args);
     ~ServeProcess();
     ServeProcess(const ServeProcess &) = delete;

@@ -62,6 +62,35 @@ TEST(ServeStartup, ANonLoopbackHostWithoutAKeyIsRefusedInOneLine) {
               std::string::npos);
 }
 
+// A second server on a port in use must fail, not listen beside the first and take half its
+// connections (SO_REUSEPORT); a restart on the same port must still bind while the old
+// server's closed connections wait in TIME_WAIT.
+TEST_F(ServeTest, APortInUseIsRefusedAndARestartedServerRebindsItsPort) {
+    const std::string idx = ragppo::test::shell_quote(index_dir());
+    int port = 0;
+    {
+        ServeProcess first("-t 1 -k 1 -i " + idx);
+        port = first.port();
+        // Under `timeout`: the old server listened beside the first and never returned.
+        const auto second = run_command("OMP_NUM_THREADS=1 timeout 60 " + ragppo::test::bin("ragppo") +
+                                        " serve --offline -t 1 -k 1 --port " + std::to_string(port) + " -i " + idx);
+        EXPECT_EQ(second.exit_code, 1) << second.err;
+        EXPECT_NE(second.err.find("ragppo: error: cannot listen on 127.0.0.1:" + std::to_string(port) + " (in use"), std::string::npos) << second.err;
+        // Connections the server closes first leave TIME_WAIT entries on its port.
+        for (int i = 0; i < 3; ++i) {
+            httplib::Client c(first.base_url());
+            c.set_keep_alive(false);
+            const auto r = c.Get("/health", httplib::Headers{{"Connection", "close"}});
+            ASSERT_TRUE(r);
+            EXPECT_EQ(r->status, 200);
+        }
+        EXPECT_EQ(first.stop(), 0);
+    }
+    ServeProcess again("-t 1 -k 1 --port " + std::to_string(port) + " -i " + idx);
+    EXPECT_EQ(again.port(), port);
+    expect_serving(*client(again), "a restart on the same port");
+}
+
 // The slots are sequences of one context, which has the threads of -t: never -t per slot.
 TEST_F(ServeTest, SlotsAreSequencesOfOneContextWithTheThreadsOfDashT) {
     ServeProcess two("-t 2 -k 1 --parallel 2 -i " + ragppo::test::shell_quote(index_dir()));
