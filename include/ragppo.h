@@ -153,6 +153,10 @@ struct Generation {
     std::string text;
     StopReason stop = StopReason::MaxTokens;
     int prompt_tokens = 0;
+    // Of prompt_tokens, those whose KV cells a batched generator kept from its
+    // sequence's previous generation (a shared prefix, e.g. the chat template's
+    // system prompt) and so did not evaluate again. 0 for a lone generator.
+    int cached_prompt_tokens = 0;
     int completion_tokens = 0;
     double prompt_ms = 0;
     double generate_ms = 0;

@@ -123,6 +123,7 @@ struct Synthesis {
     std::string answer;
     int llm_calls = 0;
     int prompt_tokens = 0;
+    int cached_prompt_tokens = 0;  // of prompt_tokens: Generation::cached_prompt_tokens, summed
     int completion_tokens = 0;
     double llm_ms = 0;
     StopReason stop = StopReason::MaxTokens;  // of the last call

@@ -11,12 +11,24 @@ namespace ragppo::llm {
 using util::Clock;
 using util::ms_since;
 
+namespace {
+
+size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
+}  // namespace
+
 struct BatchEngine::Job {
     const std::vector<llama_token> * prompt;
     Decoding decoding;
     llama_seq_id seq = -1;
     llama_pos pos = 0;                 // where the next token goes in its sequence
     std::optional<llama_token> next;   // the token to evaluate next (none: the prompt)
+    size_t reused = 0;                 // prompt tokens whose cells its sequence kept
     int32_t output = -1;               // its logits' index in this step's batch
     Clock::time_point started, prompt_done;
     double prompt_ms = 0;
@@ -49,6 +61,7 @@ BatchEngine::BatchEngine(llama_model * model, int n_seq, int n_ctx_per_seq, int 
     ctx_.reset(llama_init_from_model(model, cp));
     if (!ctx_) throw Error("failed to create a generation context of " + std::to_string(n_seq) + " sequences");
     batch_ = llama_batch_init(static_cast<int32_t>(cp.n_batch), 0, 1);
+    cells_.assign(static_cast<size_t>(n_seq), {});
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -74,6 +87,7 @@ Generation BatchEngine::run(const std::vector<llama_token> & prompt, const Sampl
     if (job.error) std::rethrow_exception(job.error);
     Generation g = std::move(job.result);
     g.prompt_tokens = static_cast<int>(prompt.size());
+    g.cached_prompt_tokens = static_cast<int>(job.reused);
     g.prompt_ms = job.prompt_ms;
     g.generate_ms = ms_since(job.prompt_done);
     return g;
@@ -99,16 +113,44 @@ void BatchEngine::loop() {
             // Only the last handle's destruction stops the engine, and no handle is then
             // inside run(): nothing can be waiting or running here.
             if (stopping_) return;
-            // Free sequences take waiting callers, oldest first.
-            for (size_t s = 0; s < running.size() && !waiting_.empty(); ++s) {
-                if (running[s]) continue;
-                running[s] = waiting_.front();
+            // Waiting callers, oldest first, each take the free sequence whose cells share
+            // the longest prefix with their prompt (on a tie the lowest id, which keeps
+            // running ids consecutive: see the constructor).
+            while (!waiting_.empty()) {
+                Job * j = waiting_.front();
+                size_t best = running.size(), best_len = 0;
+                for (size_t s = 0; s < running.size(); ++s) {
+                    if (running[s]) continue;
+                    const size_t len = common_prefix(cells_[s], *j->prompt);
+                    if (best == running.size() || len > best_len) best = s, best_len = len;
+                }
+                if (best == running.size()) break;
+                running[best] = j;
+                j->seq = static_cast<llama_seq_id>(best);
                 waiting_.pop_front();
-                running[s]->seq = static_cast<llama_seq_id>(s);
             }
         }
         step(running);
     }
+}
+
+size_t BatchEngine::reuse_prefix(llama_seq_id seq, const std::vector<llama_token> & prompt) {
+    auto & cells = cells_[static_cast<size_t>(seq)];
+    size_t keep = std::min(common_prefix(cells, prompt), prompt.empty() ? 0 : prompt.size() - 1);
+    if (keep < cells.size()) {
+        // A memory that cannot drop a tail (a recurrent model's) is emptied instead.
+        if (!llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, static_cast<llama_pos>(keep), -1)) {
+            forget(seq);
+            keep = 0;
+        }
+        cells.resize(keep);
+    }
+    return keep;
+}
+
+void BatchEngine::forget(llama_seq_id seq) {
+    llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, -1, -1);
+    cells_[static_cast<size_t>(seq)].clear();
 }
 
 // One llama_decode over every running sequence, then one sampled token each.
@@ -125,12 +167,18 @@ void BatchEngine::step(std::vector<Job *> & running) {
     };
     for (auto * j : running) {
         if (!j) continue;
-        if (!j->next) {  // a new sequence: its whole prompt, logits for the last token
+        auto & cells = cells_[static_cast<size_t>(j->seq)];
+        if (!j->next) {  // a new sequence: its prompt past the kept cells, logits for the last token
             const auto & p = *j->prompt;
-            for (size_t k = 0; k < p.size(); ++k) j->output = add(p[k], static_cast<llama_pos>(k), j->seq, k + 1 == p.size());
+            j->reused = reuse_prefix(j->seq, p);
+            for (size_t k = j->reused; k < p.size(); ++k) {
+                j->output = add(p[k], static_cast<llama_pos>(k), j->seq, k + 1 == p.size());
+                cells.push_back(p[k]);
+            }
             j->pos = static_cast<llama_pos>(p.size());
         } else {
             j->output = add(*j->next, j->pos++, j->seq, true);
+            cells.push_back(*j->next);
         }
     }
     int sequences = 0;
@@ -139,6 +187,8 @@ void BatchEngine::step(std::vector<Job *> & running) {
         std::lock_guard<std::mutex> lock(mu_);
         ++stats_.steps;
         stats_.tokens += static_cast<uint64_t>(batch_.n_tokens);
+        for (auto * j : running)
+            if (j && !j->next) stats_.prompt_tokens_reused += j->reused;
         stats_.most_sequences_in_a_step = std::max(stats_.most_sequences_in_a_step, sequences);
     }
     // A failed decode (no room, or an error) ends every sequence of the step: each
@@ -171,7 +221,9 @@ void BatchEngine::step(std::vector<Job *> & running) {
                 j->error = std::current_exception();
             }
         }
-        llama_memory_seq_rm(llama_get_memory(ctx_.get()), j->seq, -1, -1);
+        // A finished generation's cells stay for the next prompt that shares their
+        // start; after a failure they may not hold what cells_ says, so they go.
+        if (j->error) forget(j->seq);
         finished.push_back(j);
         j = nullptr;
     }

@@ -3,8 +3,10 @@
 // run() blocks until its generation is over; meanwhile one engine thread builds
 // a batch per step from every sequence in flight (a new sequence's whole prompt,
 // or the last sampled token of a running one), decodes it once and samples
-// every sequence from its own logits. A finished sequence frees its cells at
-// once and a waiting caller takes its place on the next step.
+// every sequence from its own logits. A finished sequence keeps its cells: a
+// waiting caller takes a free sequence on the next step, the one whose cells
+// begin with the longest part of its prompt, and evaluates only the rest (as
+// llama-server's prompt cache does: chat prompts share the template's head).
 #pragma once
 
 #include "llm/llama_runtime.h"
@@ -44,6 +46,7 @@ public:
         uint64_t steps = 0;                // llama_decode calls
         uint64_t tokens = 0;               // tokens in them
         int most_sequences_in_a_step = 0;  // 1 = never batched
+        uint64_t prompt_tokens_reused = 0; // prompt tokens whose cells a sequence kept
     };
     Stats stats();
 
@@ -51,6 +54,10 @@ private:
     struct Job;
     void loop();
     void step(std::vector<Job *> & running);
+    // Keeps the cells of `seq` that begin `prompt` (at most all but its last token,
+    // which must be evaluated for its logits) and drops the rest; returns how many.
+    size_t reuse_prefix(llama_seq_id seq, const std::vector<llama_token> & prompt);
+    void forget(llama_seq_id seq);  // drops every cell of `seq`
 
     const llama_vocab * vocab_;
     int n_seq_;
@@ -61,6 +68,8 @@ private:
     std::condition_variable wake_;
     Stats stats_;
     std::deque<Job *> waiting_;
+    // The tokens whose cells each sequence holds, in position order (engine thread only).
+    std::vector<std::vector<llama_token>> cells_;
     bool stopping_ = false;
     std::thread thread_;
 };

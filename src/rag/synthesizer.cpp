@@ -18,6 +18,7 @@ int context_budget(const Generator & g, const std::string & empty_prompt, int ma
 void add_call(Synthesis & s, const Generation & r) {
     s.llm_calls += 1;
     s.prompt_tokens += r.prompt_tokens;
+    s.cached_prompt_tokens += r.cached_prompt_tokens;
     s.completion_tokens += r.completion_tokens;
     s.llm_ms += r.prompt_ms + r.generate_ms;
     s.stop = r.stop;

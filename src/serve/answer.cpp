@@ -39,6 +39,7 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
         const Synthesis s = synthesize(g, spec.question, chunks, spec.response_mode, sampling, on_token);
         r.llm_calls = s.llm_calls;
         r.prompt_tokens = s.prompt_tokens;
+        r.cached_prompt_tokens = s.cached_prompt_tokens;
         r.completion_tokens = s.completion_tokens;
         r.stop = s.stop;
         r.llm_ms = s.llm_ms;
@@ -46,6 +47,7 @@ AnswerResult run_answer(Generator & g, Retrieval & retrieval, const AnswerSpec &
         const Generation gen = generate(g, spec.question, sampling, on_token);
         r.llm_calls = 1;
         r.prompt_tokens = gen.prompt_tokens;
+        r.cached_prompt_tokens = gen.cached_prompt_tokens;
         r.completion_tokens = gen.completion_tokens;
         r.stop = gen.stop;
         r.llm_ms = gen.prompt_ms + gen.generate_ms;

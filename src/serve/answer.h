@@ -26,6 +26,7 @@ struct AnswerResult {
     std::vector<SourceNode> sources;  // empty for vanilla
     int llm_calls = 0;
     int prompt_tokens = 0;
+    int cached_prompt_tokens = 0;  // of prompt_tokens: cells a slot kept from its last answer
     int completion_tokens = 0;  // every token generated, the one that completed a stop sequence included
     StopReason stop = StopReason::MaxTokens;  // StopSequence: one of the request's `stop` ended it
     double retrieve_ms = 0;

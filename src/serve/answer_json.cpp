@@ -15,7 +15,8 @@ json sources_json(const std::vector<SourceNode> & sources) {
 
 json usage_json(const AnswerResult & r) {
     return {{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", r.completion_tokens},
-            {"total_tokens", r.prompt_tokens + r.completion_tokens}};
+            {"total_tokens", r.prompt_tokens + r.completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", r.cached_prompt_tokens}}}};
 }
 
 const char * finish_reason(const AnswerResult & r) {

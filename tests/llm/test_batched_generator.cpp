@@ -2,7 +2,8 @@
 // sequences of one llama.cpp context. On the default SmolLM2-135M GGUF: each
 // concurrent generation is the one a lone generator makes, the engine really puts
 // several sequences in one decode step, more callers than sequences wait their turn,
-// and one caller's failure or cancellation ends only its own generation.
+// a prompt evaluates only what its sequence does not hold already, and one caller's
+// failure or cancellation ends only its own generation.
 #include "llm/batch_engine.h"
 #include "llm/llama_runtime.h"
 #include "ragppo.h"
@@ -106,9 +107,10 @@ TEST(BatchedGenerator, TheEngineBatchesSequencesAndQueuesTheRest) {
     std::cout << st.steps << " decode steps for " << st.tokens << " tokens\n";
 }
 
-// A finished sequence frees its cells: the same prompt again, on either handle, gives
+// What a finished sequence leaves (its cells, kept for a prompt that shares their
+// start) never changes a later text: the same prompt again, on either handle, gives
 // the same text, greedy or seeded.
-TEST(BatchedGenerator, AFinishedSequenceLeavesNothingBehind) {
+TEST(BatchedGenerator, WhatAFinishedSequenceLeavesNeverChangesTheNextText) {
     auto handles = generator_load_batched(params(), 2);
     const auto first = generate(*handles[0], prompts()[0], greedy(16)).text;
     EXPECT_EQ(generate(*handles[0], prompts()[0], greedy(16)).text, first);
@@ -117,6 +119,51 @@ TEST(BatchedGenerator, AFinishedSequenceLeavesNothingBehind) {
     seeded.temperature = 0.8f;
     seeded.seed = 7;
     EXPECT_EQ(generate(*handles[1], prompts()[1], seeded).text, generate(*handles[0], prompts()[1], seeded).text);
+}
+
+// A finished sequence keeps its cells, and the next prompt on it evaluates only what
+// differs (llama-server's prompt cache): the shared start is counted as cached, fewer
+// tokens are decoded, and the text is what a lone generator makes of that prompt.
+TEST(BatchedGenerator, APromptSharingItsStartWithTheLastOneEvaluatesOnlyTheRest) {
+    const auto & expected = alone();
+    HubParams h;
+    h.offline = true;
+    auto model = llm::load_gguf(hub_resolve_gguf(default_llm_id(), h).local);
+    const llama_vocab * vocab = llama_model_get_vocab(model.get());
+    llm::BatchEngine engine(model.get(), 1, 512, 2);
+    // Prompts 0 and 4 share nothing but BOS; "The best way to cook rice is" and
+    // "The best way to cook pasta is" share their first tokens.
+    const auto rice = llm::tokenize(vocab, prompts()[0], true, true);
+    const std::string pasta_text = "The best way to cook pasta is";
+    const auto pasta = llm::tokenize(vocab, pasta_text, true, true);
+    size_t shared = 0;
+    while (shared < rice.size() && shared < pasta.size() && rice[shared] == pasta[shared]) ++shared;
+    ASSERT_GE(shared, 4u);
+    ASSERT_LT(shared, pasta.size());
+
+    const Generation first = engine.run(rice, greedy(24), {});
+    EXPECT_EQ(first.cached_prompt_tokens, 0);
+    EXPECT_EQ(first.text, expected[0].text);
+
+    const auto before = engine.stats();
+    const Generation second = engine.run(pasta, greedy(24), {});
+    const auto after = engine.stats();
+    EXPECT_EQ(second.cached_prompt_tokens, static_cast<int>(shared));
+    EXPECT_EQ(after.prompt_tokens_reused - before.prompt_tokens_reused, shared);
+    // Its first step evaluated only the prompt's unshared tokens, then one token a step.
+    EXPECT_EQ(after.tokens - before.tokens, pasta.size() - shared + static_cast<size_t>(second.completion_tokens) - 1);
+    auto lone = generator_load(params());
+    EXPECT_EQ(second.text, generate(*lone, pasta_text, greedy(24)).text);
+
+    // The same prompt again: all but its last token are kept (that one is evaluated
+    // for its logits), and the text is unchanged.
+    const Generation again = engine.run(pasta, greedy(24), {});
+    EXPECT_EQ(again.cached_prompt_tokens, static_cast<int>(pasta.size()) - 1);
+    EXPECT_EQ(again.text, second.text);
+    // A prompt that shares only BOS drops the kept cells and still makes the lone text.
+    const Generation other = engine.run(llm::tokenize(vocab, prompts()[4], true, true), greedy(24), {});
+    EXPECT_LE(other.cached_prompt_tokens, 1);
+    EXPECT_EQ(other.text, expected[4].text);
 }
 
 // A caller whose stream callback throws (a client that went away) gets its exception;
