@@ -1,5 +1,7 @@
 #include "deadline_server.h"
 
+#include "api_error.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace ragppo::serve {
@@ -50,6 +53,10 @@ void address_of(socket_t sock, bool remote, std::string & ip, int & port) {
 
 milliseconds ms_of(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
 
+// Set when a read of the current request gave up at its deadline (one request at a
+// time per thread: httplib serves a connection on one thread from start to end).
+thread_local bool t_deadline_passed = false;
+
 // httplib's socket stream (a read buffer the line reader scans, per-read and per-write
 // timeouts) plus the request deadline, which bounds every read of the request.
 class DeadlineStream final : public httplib::Stream {
@@ -57,7 +64,9 @@ class DeadlineStream final : public httplib::Stream {
     DeadlineStream(socket_t sock, milliseconds read_timeout, milliseconds write_timeout, milliseconds request_deadline,
                    const std::string & remote_ip, int remote_port, const std::string & local_ip, int local_port)
         : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), deadline_(start_ + request_deadline),
-          remote_ip_(remote_ip), local_ip_(local_ip), remote_port_(remote_port), local_port_(local_port) {}
+          remote_ip_(remote_ip), local_ip_(local_ip), remote_port_(remote_port), local_port_(local_port) {
+        t_deadline_passed = false;
+    }
 
     bool is_readable() const override { return off_ < size_; }
 
@@ -66,8 +75,11 @@ class DeadlineStream final : public httplib::Stream {
         // Every read of the request is bound by the deadline, also those after a write:
         // httplib writes "100 Continue" before it reads a body, and reads a body the
         // handler left unread after the response. An SSE stream never reads.
-        const milliseconds wait = std::min(read_timeout_, std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()));
-        return wait.count() > 0 && wait_for(sock_, POLLIN, wait) > 0;
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
+        const milliseconds wait = std::min(read_timeout_, left);
+        if (wait.count() > 0 && wait_for(sock_, POLLIN, wait) > 0) return true;
+        if (left <= read_timeout_) t_deadline_passed = true;
+        return false;
     }
 
     bool wait_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_) > 0; }
@@ -111,8 +123,11 @@ class DeadlineStream final : public httplib::Stream {
         do {
             n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
         } while (n < 0 && errno == EINTR);
+        if (n > 0) written_ += static_cast<size_t>(n);
         return n;
     }
+
+    size_t written() const { return written_; }
 
     const char * buffered_data(size_t & size) const override {
         size = size_ - off_;
@@ -141,11 +156,31 @@ class DeadlineStream final : public httplib::Stream {
     const Clock::time_point deadline_;
     std::array<char, 4096> buf_{};
     size_t off_ = 0, size_ = 0;
+    size_t written_ = 0;
     std::string remote_ip_, local_ip_;
     int remote_port_, local_port_;
 };
 
+// httplib gives up on a request line that does not arrive without answering; a client
+// cut off by the deadline there still learns why.
+void answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
+    const long long seconds = std::chrono::duration_cast<std::chrono::seconds>(deadline).count();
+    const std::string message = request_deadline_message(seconds);
+    const std::string body = error_body(message, error_type_for_status(408));
+    const std::string head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n";
+    const std::string answer = head + body;
+    strm.write(answer.data(), answer.size());
+    std::fprintf(stderr, "ragppo serve: (request line) 408 %s\n", message.c_str());
+}
+
 }  // namespace
+
+std::string request_deadline_message(long long seconds) {
+    return "the request did not arrive within the --request-timeout of " + std::to_string(seconds) + " s";
+}
+
+bool DeadlineServer::request_deadline_passed() { return t_deadline_passed; }
 
 bool DeadlineServer::process_and_close_socket(socket_t sock) {
     std::string remote_ip, local_ip;
@@ -169,7 +204,10 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
                                 remote_ip, remote_port, local_ip, local_port);
             bool closed = false;
             ok = process_request(strm, remote_ip, remote_port, local_ip, local_port, left == 1, closed, nullptr);
-            if (!ok || closed) break;
+            if (!ok && t_deadline_passed && strm.written() == 0) answer_request_timeout(strm, request_deadline_);
+            // A request cut off by its deadline ends the connection: its unread rest would
+            // otherwise be read as the next request.
+            if (!ok || closed || t_deadline_passed) break;
         }
         return ok;
     });

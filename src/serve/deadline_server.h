@@ -13,12 +13,22 @@
 #include <cpp-httplib/httplib.h>
 
 #include <chrono>
+#include <string>
 
 namespace ragppo::serve {
+
+// The one-line message of a 408: the request did not arrive within `seconds`.
+std::string request_deadline_message(long long seconds);
 
 class DeadlineServer : public httplib::Server {
   public:
     explicit DeadlineServer(std::chrono::milliseconds request_deadline) : request_deadline_(request_deadline) {}
+
+    // True on the thread serving a request whose deadline passed before all of it had
+    // arrived. Past the request line httplib then answers 400 with no body, which the
+    // server's error handler (same thread, before the answer is written) makes a 408;
+    // within the request line httplib answers nothing, and this server writes the 408.
+    static bool request_deadline_passed();
 
   private:
     bool process_and_close_socket(socket_t sock) override;

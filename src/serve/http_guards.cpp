@@ -1,6 +1,7 @@
 // Guards around every route: a Bearer key, CORS only when asked, OpenAI-style error
 // bodies, one log line per request and the request counters.
 #include "api_error.h"
+#include "deadline_server.h"
 #include "routes.h"
 
 #include <cstdio>
@@ -88,10 +89,17 @@ void install_guards(httplib::Server & svr, ServerState & st) {
     // come with no body: give them the same JSON shape as ours.
     svr.set_error_handler([&st](const httplib::Request & req, httplib::Response & res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 400 && DeadlineServer::request_deadline_passed()) {
+            res.status = 408;
+            res.set_header("Connection", "close");
+        }
         std::string message;
         switch (res.status) {
             case 404: message = "no route " + req.method + " " + req.path.substr(0, 200); break;
             case 405: message = "method " + req.method + " is not allowed on " + req.path.substr(0, 200); break;
+            case 408:
+                message = request_deadline_message(st.config.request_timeout_s);
+                break;
             case 413: message = "the request body is larger than the limit of " + std::to_string(st.config.max_body_bytes) + " bytes"; break;
             default: message = "bad request (HTTP " + std::to_string(res.status) + ")";
         }

@@ -107,14 +107,17 @@ TEST(ServeAbuse, AClientThatNeverFallsSilentIsCutOffAtTheRequestDeadline) {
     // Each read may wait 2 s (--timeout), the whole request 3 s (--request-timeout). A byte
     // every half second keeps every read alive, so only the deadline can end it.
     ServeProcess s("-t 2 -k 1 --timeout 2 --request-timeout 3 -i " + ragppo::test::shell_quote(small_index()));
-    // Endless headers; then an endless body after "Expect: 100-continue" (httplib writes
+    // An endless request line (httplib answers nothing there: the server writes the 408),
+    // endless headers, then an endless body after "Expect: 100-continue" (httplib writes
     // 100 Continue before it reads the body: the deadline must hold past that write).
+    // Each is answered 408 with the reason.
     struct Endless {
         std::string what, start;
-        bool start_at_once;  // the request line and headers in one go, then a body byte every 0.5 s
+        bool start_at_once;  // `start` in one go, then a byte every 0.5 s; else all of it byte by byte
     };
     for (const Endless & e : std::vector<Endless>{
-             {"headers", "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Endless: ", false},
+             {"the request line", "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n", false},
+             {"headers", "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Endless: ", true},
              {"a body after 100 Continue",
               "POST /v1/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
               "Content-Length: 100000\r\n\r\n",
@@ -141,6 +144,8 @@ TEST(ServeAbuse, AClientThatNeverFallsSilentIsCutOffAtTheRequestDeadline) {
         std::string got;
         endless.wait_closed(2s, got);
         EXPECT_EQ(got.find(" 200 "), std::string::npos) << e.what << ": " << got;
+        EXPECT_NE(got.find("HTTP/1.1 408 Request Timeout\r\n"), std::string::npos) << e.what << ": " << got;
+        EXPECT_NE(got.find("the request did not arrive within the --request-timeout of 3 s"), std::string::npos) << e.what << ": " << got;
     }
 
     // A request with a pause (shorter than --timeout) that arrives within the deadline is answered.
