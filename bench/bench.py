@@ -701,8 +701,9 @@ def doc_serve(sv: dict | None) -> list[str]:
          f"LLM's alone) with its bounded queue of {sv['queue']} (more gets 503 + Retry-After: 1; a client then waits "
          "the Retry-After, as the openai client does), llama-server (built from the same pinned llama.cpp, `-c` = 1024 per slot) queues without bound. "
          "Tokens = streamed content chunks of the requests that finished inside the window; TTFT = time to the first "
-         "content chunk; seconds. Answer lengths may differ (each server applies the model's chat template its own "
-         "way), so tokens/s is the measure of work done. "
+         "content chunk; seconds. Both render the GGUF's chat template with llama.cpp's Jinja engine and decode "
+         "greedily, so the answers are the same text (checked on one question) and the mean answer length is reported "
+         "below; tokens/s is the measure of work done. "
          + (f"{len(sv['rounds']['ragppo'])} rounds per server, the order alternating; each row is the server's "
             "best round (tokens/s of every round below)." if sv.get("rounds") else "One round per server."), "",
          "| server | tokens/s | TTFT p50 | TTFT p99 | latency p50 | latency p99 | answered | 503 | other errors |",
@@ -722,8 +723,10 @@ def doc_serve(sv: dict | None) -> list[str]:
     for name, r in (("ragppo", ours), ("llama-server", ref)):
         if r["error_samples"]:
             L.append(f"- {name} errors (first kinds): {'; '.join(r['error_samples'])}")
+    L.append("- mean tokens per answer: " + ", ".join(f"{name} {r['mean_tokens']:.1f}" for name, r in (("ragppo", ours), ("llama-server", ref))))
     L += ["- Both servers batch their slots' sequences in one llama.cpp context (continuous batching); ragppo's "
-          "`--parallel N` runs N sequences of `-c` tokens each (`llm/batch_engine.h`).",
+          "`--parallel N` runs N sequences of `-c` tokens each (`llm/batch_engine.h`). Both keep a slot's cells "
+          "for the next prompt that shares their start (llama-server's prompt cache; ragppo's since session 13).",
           f"- Load average: {sv['load']['before']} -> {sv['load']['after']}", ""]
     return L
 
