@@ -13,12 +13,21 @@
 #endif
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace ragppo::rl {
 
 namespace {
+
+constexpr double kMaxTimeoutS = 7 * 86400.0;  // as `ragppo ppo --dist-timeout` allows
+
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
 
 // c10d's messages carry a source location, advice and sometimes a backtrace:
 // the reason alone, on one line.
@@ -89,6 +98,14 @@ DataParallel::DataParallel(const PpoRanks & p, const std::string & device) : ran
     if (p.world_size < 1 || p.rank < 0 || p.rank >= p.world_size)
         throw Error("data-parallel run: rank " + std::to_string(p.rank) + " of " + std::to_string(p.world_size));
     if (p.world_size == 1) return;
+    // Checked here, before any rendezvous, for callers of the library (the CLI checks its
+    // flags): a timeout of 0 or NaN would make every wait fail or never end, and a port is
+    // cast to 16 bits.
+    if (!(p.timeout_s >= 1 && p.timeout_s <= kMaxTimeoutS))
+        throw Error("data-parallel run: timeout_s must be between 1 and " + std::to_string(static_cast<int>(kMaxTimeoutS)) +
+                    " seconds, not " + number(p.timeout_s));
+    if (p.master_port < 1 || p.master_port > 65535)
+        throw Error("data-parallel run: master_port must be between 1 and 65535, not " + std::to_string(p.master_port));
     // Gloo writes to its peers' sockets: a peer that died must be an error here, not a
     // SIGPIPE that ends this process without a word.
     std::signal(SIGPIPE, SIG_IGN);

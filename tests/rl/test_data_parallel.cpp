@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <future>
@@ -52,6 +53,34 @@ TEST(DataParallel, OneRankCollectivesReturnTheirInput) {
     EXPECT_TRUE(torch::equal(one.all_gather_rows(t), t));
     EXPECT_TRUE(torch::equal(one.my_share(torch::arange(4)), torch::arange(4)));
     EXPECT_EQ(one.all_gather_bytes("abc"), std::vector<std::string>{"abc"});
+}
+
+// A library caller's timeout or port out of range is refused in one line before any
+// rendezvous (a timeout of 0 failed every wait; a port was cast to 16 bits).
+TEST(DataParallel, ATimeoutOrPortOutOfRangeIsRefusedBeforeTheRendezvous) {
+    auto refused = [](PpoRanks p) {
+        try {
+            DataParallel dp(p, "cpu");
+        } catch (const Error & e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    PpoRanks p = rank_params(0, 2, 29500);
+    p.timeout_s = 0;
+    EXPECT_EQ(refused(p), "data-parallel run: timeout_s must be between 1 and 604800 seconds, not 0");
+    p.timeout_s = std::nan("");
+    EXPECT_EQ(refused(p), "data-parallel run: timeout_s must be between 1 and 604800 seconds, not nan");
+    p.timeout_s = 1e9;
+    EXPECT_EQ(refused(p), "data-parallel run: timeout_s must be between 1 and 604800 seconds, not 1e+09");
+    p = rank_params(1, 2, 70000);
+    EXPECT_EQ(refused(p), "data-parallel run: master_port must be between 1 and 65535, not 70000");
+    p.master_port = 0;
+    EXPECT_EQ(refused(p), "data-parallel run: master_port must be between 1 and 65535, not 0");
+    // One rank needs no rendezvous: its unused settings are not checked.
+    p = rank_params(0, 1, 0);
+    p.timeout_s = 0;
+    EXPECT_EQ(refused(p), "accepted");
 }
 
 TEST(DataParallel, CollectivesOverTwoRanks) {
