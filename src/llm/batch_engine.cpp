@@ -77,6 +77,8 @@ BatchEngine::~BatchEngine() {
 
 Generation BatchEngine::run(const std::vector<llama_token> & prompt, const SamplingParams & sampling,
                             const std::function<void(const std::string &)> & on_token) {
+    // Its logits come from its last token: an empty prompt has none (generate() refuses it first).
+    if (prompt.empty()) throw Error("the prompt is empty");
     Job job(prompt, vocab_, sampling, on_token);
     job.started = Clock::now();
     std::unique_lock<std::mutex> lock(mu_);
@@ -114,8 +116,9 @@ void BatchEngine::loop() {
             // inside run(): nothing can be waiting or running here.
             if (stopping_) return;
             // Waiting callers, oldest first, each take the free sequence whose cells share
-            // the longest prefix with their prompt (on a tie the lowest id, which keeps
-            // running ids consecutive: see the constructor).
+            // the longest prefix with their prompt; on a tie (chat prompts mostly share just
+            // the template's head) the lowest id, which keeps running ids consecutive more
+            // often: a gap costs a graph run (see the constructor).
             while (!waiting_.empty()) {
                 Job * j = waiting_.front();
                 size_t best = running.size(), best_len = 0;
@@ -136,14 +139,21 @@ void BatchEngine::loop() {
 
 size_t BatchEngine::reuse_prefix(llama_seq_id seq, const std::vector<llama_token> & prompt) {
     auto & cells = cells_[static_cast<size_t>(seq)];
-    size_t keep = std::min(common_prefix(cells, prompt), prompt.empty() ? 0 : prompt.size() - 1);
+    size_t keep = std::min(common_prefix(cells, prompt), prompt.size() - 1);
+    llama_memory_t mem = llama_get_memory(ctx_.get());
     if (keep < cells.size()) {
         // A memory that cannot drop a tail (a recurrent model's) is emptied instead.
-        if (!llama_memory_seq_rm(llama_get_memory(ctx_.get()), seq, static_cast<llama_pos>(keep), -1)) {
+        if (!llama_memory_seq_rm(mem, seq, static_cast<llama_pos>(keep), -1)) {
             forget(seq);
-            keep = 0;
+            return 0;
         }
         cells.resize(keep);
+    }
+    // Reuse only cells that are all there: a memory that dropped old positions (a
+    // sliding window) would otherwise give a wrong answer without an error.
+    if (keep > 0 && (llama_memory_seq_pos_min(mem, seq) != 0 || llama_memory_seq_pos_max(mem, seq) != static_cast<llama_pos>(keep) - 1)) {
+        forget(seq);
+        return 0;
     }
     return keep;
 }

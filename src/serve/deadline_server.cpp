@@ -77,8 +77,9 @@ class DeadlineStream final : public httplib::Stream {
         // handler left unread after the response. An SSE stream never reads.
         const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
         const milliseconds wait = std::min(read_timeout_, left);
-        if (wait.count() > 0 && wait_for(sock_, POLLIN, wait) > 0) return true;
-        if (left <= read_timeout_) t_deadline_passed = true;
+        const int ready = wait.count() > 0 ? wait_for(sock_, POLLIN, wait) : 0;
+        if (ready > 0) return true;
+        if (ready == 0 && left <= read_timeout_) t_deadline_passed = true;
         return false;
     }
 
@@ -171,7 +172,7 @@ void answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
                              std::to_string(body.size()) + "\r\n\r\n";
     const std::string answer = head + body;
     strm.write(answer.data(), answer.size());
-    std::fprintf(stderr, "ragppo serve: (request line) 408 %s\n", message.c_str());
+    std::fprintf(stderr, "ragppo serve: 408 %s\n", message.c_str());
 }
 
 }  // namespace

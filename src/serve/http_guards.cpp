@@ -89,10 +89,7 @@ void install_guards(httplib::Server & svr, ServerState & st) {
     // come with no body: give them the same JSON shape as ours.
     svr.set_error_handler([&st](const httplib::Request & req, httplib::Response & res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        if (res.status == 400 && DeadlineServer::request_deadline_passed()) {
-            res.status = 408;
-            res.set_header("Connection", "close");
-        }
+        if (res.status == 400 && DeadlineServer::request_deadline_passed()) res.status = 408;  // httplib closes after any error
         std::string message;
         switch (res.status) {
             case 404: message = "no route " + req.method + " " + req.path.substr(0, 200); break;

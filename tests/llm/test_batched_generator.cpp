@@ -150,8 +150,10 @@ TEST(BatchedGenerator, APromptSharingItsStartWithTheLastOneEvaluatesOnlyTheRest)
     const auto after = engine.stats();
     EXPECT_EQ(second.cached_prompt_tokens, static_cast<int>(shared));
     EXPECT_EQ(after.prompt_tokens_reused - before.prompt_tokens_reused, shared);
-    // Its first step evaluated only the prompt's unshared tokens, then one token a step.
-    EXPECT_EQ(after.tokens - before.tokens, pasta.size() - shared + static_cast<size_t>(second.completion_tokens) - 1);
+    // Its first step evaluated only the prompt's unshared tokens, then one token a step
+    // (the last one sampled is never evaluated, and an end-of-turn token is not counted).
+    const size_t evaluated_generated = static_cast<size_t>(second.completion_tokens) - (second.stop == StopReason::EndOfTurn ? 0 : 1);
+    EXPECT_EQ(after.tokens - before.tokens, pasta.size() - shared + evaluated_generated);
     auto lone = generator_load(params());
     EXPECT_EQ(second.text, generate(*lone, pasta_text, greedy(24)).text);
 
@@ -164,6 +166,9 @@ TEST(BatchedGenerator, APromptSharingItsStartWithTheLastOneEvaluatesOnlyTheRest)
     const Generation other = engine.run(llm::tokenize(vocab, prompts()[4], true, true), greedy(24), {});
     EXPECT_LE(other.cached_prompt_tokens, 1);
     EXPECT_EQ(other.text, expected[4].text);
+    // An empty prompt has no last token to take logits from: refused, not sampled from
+    // another sequence's logits.
+    EXPECT_THROW(engine.run({}, greedy(4), {}), Error);
 }
 
 // A caller whose stream callback throws (a client that went away) gets its exception;
