@@ -187,8 +187,9 @@ const char * stop_reason_name(StopReason r);
 
 // The sampling answers start from with `model` (as GeneratorParams::model; "" = the
 // embedded default): the reference's (temperature 0.7, top-k 50, no penalties), and for
-// the embedded default LLM the penalties that keep its short answers from looping
-// (measured with eval-answers: docs/MODELS.md). The CLI and the server take the
+// the embedded default LLM greedy decoding with a repetition penalty of 1.1, which
+// keeps its short answers from looping and on the retrieved recipes (measured with
+// eval-answers: docs/MODELS.md). The CLI and the server take the temperature and the
 // penalties from here unless the user sets them.
 SamplingParams default_sampling(const std::string & model);
 

@@ -63,7 +63,8 @@ void bind_llm(nb::module_ & m) {
             },
             nb::arg("prompt"), nb::arg("on_token").none() = nb::none(), RAGPPO_SAMPLING_KWARGS,
             "Reply to `prompt`; on_token(piece) receives the text as it is decoded. Sampling defaults: the "
-            "reference's (temperature 0.7, top-k 50, 128 new tokens, seed 42).");
+            "reference's (temperature 0.7, top-k 50, 128 new tokens, seed 42); the embedded default LLM "
+            "decodes greedily (temperature 0) with repeat_penalty 1.1.");
 }
 
 }  // namespace ragppo::python

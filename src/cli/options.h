@@ -17,13 +17,14 @@ inline void add_hub_options(CLI::App * cmd, HubParams & hub) {
                            "Never touch the network; use cached files only (also: HF_HUB_OFFLINE=1)");
 }
 
-// `model` is the LLM flag's value: penalties the user does not set come from
-// default_sampling(model) once the command line is parsed (the embedded default LLM
-// has its own; every other model starts from the reference's: none). This takes the
+// `model` is the LLM flag's value: the temperature and penalties the user does not set
+// come from default_sampling(model) once the command line is parsed (the embedded
+// default LLM has its own; every other model starts from the reference's). This takes the
 // subcommand's one parse_complete_callback: call it once per subcommand.
 inline void add_sampling_options(CLI::App * cmd, SamplingParams & s, const std::string & model) {
-    cmd->add_option("--temperature", s.temperature, "Sampling temperature, finite and >= 0; 0 = greedy")
-        ->capture_default_str()->check(real_in("--temperature", 0, HUGE_VAL));
+    auto * temperature = cmd->add_option("--temperature", s.temperature,
+                    "Sampling temperature, finite and >= 0; 0 = greedy. Default: 0 with the embedded default LLM, "
+                    "else 0.7 (the reference)")->check(real_in("--temperature", 0, HUGE_VAL));
     cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens, >= 0; 0 = off")
         ->capture_default_str()->check(int_in("--top-k", 0, std::numeric_limits<int>::max()));
     cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass, in (0, 1]; 1 = off")
@@ -45,6 +46,7 @@ inline void add_sampling_options(CLI::App * cmd, SamplingParams & s, const std::
         ->capture_default_str()->check(int_in("-n/--max-new-tokens", 1, kMaxNewTokens));
     cmd->parse_complete_callback([=, &s, &model] {
         const SamplingParams preset = default_sampling(model);
+        if (temperature->count() == 0) s.temperature = preset.temperature;
         if (min_p->count() == 0) s.min_p = preset.min_p;
         if (repeat->count() == 0) s.repeat_penalty = preset.repeat_penalty;
         if (presence->count() == 0) s.presence_penalty = preset.presence_penalty;

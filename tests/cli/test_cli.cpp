@@ -96,6 +96,25 @@ TEST(Cli, GenerateStreamsAReply) {
     EXPECT_NE(r.err.find("generated"), std::string::npos) << r.err;
 }
 
+// The embedded default LLM answers greedily unless told otherwise (its preset,
+// docs/MODELS.md): the seed changes nothing, and --temperature still samples.
+TEST(Cli, TheEmbeddedLlmIsGreedyByDefaultAndTemperatureStillSamples) {
+    auto text = [](const std::string & flags) {
+        const auto r = run_command(ragppo_cmd("generate --offline -n 16 " + flags + " 'How do I make pancakes?'"));
+        EXPECT_EQ(r.exit_code, 0) << flags << ": " << r.err;
+        return r.out;
+    };
+    const std::string greedy = text("--temperature 0");
+    ASSERT_FALSE(greedy.empty());
+    EXPECT_EQ(text("--seed 1"), greedy);
+    EXPECT_EQ(text("--seed 2"), greedy);
+    // Sampled at a high temperature, three seeds do not all give the greedy text.
+    const std::string a = text("--temperature 1.5 --seed 1"), b = text("--temperature 1.5 --seed 2"), c = text("--temperature 1.5 --seed 3");
+    EXPECT_FALSE(a == greedy && b == greedy && c == greedy) << a;
+    const auto help = run_command(ragppo_cmd("generate --help"));
+    EXPECT_NE(help.out.find("Default: 0 with the embedded default LLM"), std::string::npos) << help.out;
+}
+
 // demo ranks its recipes with the same vector store `ragppo index` saves: three
 // nearest recipes, by descending cosine.
 TEST(Cli, DemoShowsTheThreeNearestRecipesByDescendingCosine) {

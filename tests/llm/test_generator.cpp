@@ -241,16 +241,18 @@ TEST(ModelLoading, MissingNonGgufAndTruncatedFilesAreClearErrors) {
     }
 }
 
-// The reference's sampling for every model; the embedded 135M default adds the
-// repetition penalty chosen with eval-answers (docs/MODELS.md).
-TEST(SamplingDefaults, EmbeddedDefaultLlmGetsARepetitionPenaltyOthersTheReference) {
+// The reference's sampling for every model; the embedded 135M default decodes greedily
+// with the repetition penalty chosen with eval-answers (docs/MODELS.md).
+TEST(SamplingDefaults, EmbeddedDefaultLlmIsGreedyWithARepetitionPenaltyOthersTheReference) {
     for (const std::string & model : {std::string(), default_llm_id()}) {
         const SamplingParams s = default_sampling(model);
         EXPECT_FLOAT_EQ(s.repeat_penalty, 1.1f) << model;
-        EXPECT_FLOAT_EQ(s.temperature, 0.7f);
+        EXPECT_FLOAT_EQ(s.temperature, 0.0f);
         EXPECT_EQ(s.top_k, 50);
     }
     const SamplingParams other = default_sampling("microsoft/Phi-3-mini-4k-instruct-gguf");
+    EXPECT_FLOAT_EQ(other.temperature, 0.7f);
+    EXPECT_EQ(other.top_k, 50);
     EXPECT_FLOAT_EQ(other.repeat_penalty, 1.0f);
     EXPECT_FLOAT_EQ(other.presence_penalty, 0.0f);
     EXPECT_FLOAT_EQ(other.frequency_penalty, 0.0f);
