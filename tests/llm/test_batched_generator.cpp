@@ -45,6 +45,13 @@ const std::vector<std::string> & prompts() {
     return p;
 }
 
+// The embedded default LLM, for tests that drive the engine itself.
+llm::ModelPtr default_model() {
+    HubParams h;
+    h.offline = true;
+    return llm::load_gguf(hub_resolve_gguf(default_llm_id(), h).local);
+}
+
 // What one generator alone makes of each prompt.
 const std::vector<Generation> & alone() {
     static const std::vector<Generation> out = [] {
@@ -90,9 +97,7 @@ TEST(BatchedGenerator, ConcurrentGenerationsEqualThoseOfALoneGenerator) {
 // (batching happened), and fewer decode steps ran than tokens were evaluated.
 TEST(BatchedGenerator, TheEngineBatchesSequencesAndQueuesTheRest) {
     const auto & expected = alone();
-    HubParams h;
-    h.offline = true;
-    auto model = llm::load_gguf(hub_resolve_gguf(default_llm_id(), h).local);
+    auto model = default_model();
     const llama_vocab * vocab = llama_model_get_vocab(model.get());
     llm::BatchEngine engine(model.get(), 2, 512, 2);
     std::vector<std::future<Generation>> runs;
@@ -126,9 +131,7 @@ TEST(BatchedGenerator, WhatAFinishedSequenceLeavesNeverChangesTheNextText) {
 // tokens are decoded, and the text is what a lone generator makes of that prompt.
 TEST(BatchedGenerator, APromptSharingItsStartWithTheLastOneEvaluatesOnlyTheRest) {
     const auto & expected = alone();
-    HubParams h;
-    h.offline = true;
-    auto model = llm::load_gguf(hub_resolve_gguf(default_llm_id(), h).local);
+    auto model = default_model();
     const llama_vocab * vocab = llama_model_get_vocab(model.get());
     llm::BatchEngine engine(model.get(), 1, 512, 2);
     // Prompts 0 and 4 share nothing but BOS; "The best way to cook rice is" and
