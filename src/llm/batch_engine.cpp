@@ -14,10 +14,7 @@ using util::ms_since;
 namespace {
 
 size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
-    const size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
+    return static_cast<size_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
 }
 
 }  // namespace
@@ -175,12 +172,16 @@ void BatchEngine::step(std::vector<Job *> & running) {
         batch_.logits[i] = logits;
         return i;
     };
+    int sequences = 0;
+    uint64_t reused = 0;
     for (auto * j : running) {
         if (!j) continue;
+        ++sequences;
         auto & cells = cells_[static_cast<size_t>(j->seq)];
         if (!j->next) {  // a new sequence: its prompt past the kept cells, logits for the last token
             const auto & p = *j->prompt;
             j->reused = reuse_prefix(j->seq, p);
+            reused += j->reused;
             for (size_t k = j->reused; k < p.size(); ++k) {
                 j->output = add(p[k], static_cast<llama_pos>(k), j->seq, k + 1 == p.size());
                 cells.push_back(p[k]);
@@ -191,14 +192,11 @@ void BatchEngine::step(std::vector<Job *> & running) {
             cells.push_back(*j->next);
         }
     }
-    int sequences = 0;
-    for (auto * j : running) sequences += j ? 1 : 0;
     {
         std::lock_guard<std::mutex> lock(mu_);
         ++stats_.steps;
         stats_.tokens += static_cast<uint64_t>(batch_.n_tokens);
-        for (auto * j : running)
-            if (j && !j->next) stats_.prompt_tokens_reused += j->reused;
+        stats_.prompt_tokens_reused += reused;
         stats_.most_sequences_in_a_step = std::max(stats_.most_sequences_in_a_step, sequences);
     }
     // A failed decode (no room, or an error) ends every sequence of the step: each

@@ -5,6 +5,7 @@
 #include "rl/data_parallel.h"
 
 #include "ragppo.h"
+#include "util/summary_stats.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -13,7 +14,6 @@
 #endif
 
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -22,12 +22,6 @@ namespace ragppo::rl {
 namespace {
 
 constexpr double kMaxTimeoutS = 7 * 86400.0;  // as `ragppo ppo --dist-timeout` allows
-
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
 
 // c10d's messages carry a source location, advice and sometimes a backtrace:
 // the reason alone, on one line.
@@ -103,7 +97,7 @@ DataParallel::DataParallel(const PpoRanks & p, const std::string & device) : ran
     // cast to 16 bits.
     if (!(p.timeout_s >= 1 && p.timeout_s <= kMaxTimeoutS))
         throw Error("data-parallel run: timeout_s must be between 1 and " + std::to_string(static_cast<int>(kMaxTimeoutS)) +
-                    " seconds, not " + number(p.timeout_s));
+                    " seconds, not " + util::format_number("%g", p.timeout_s));
     if (p.master_port < 1 || p.master_port > 65535)
         throw Error("data-parallel run: master_port must be between 1 and 65535, not " + std::to_string(p.master_port));
     // Gloo writes to its peers' sockets: a peer that died must be an error here, not a
