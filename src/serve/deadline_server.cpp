@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 namespace ragppo::serve {
@@ -163,8 +162,8 @@ class DeadlineStream final : public httplib::Stream {
 };
 
 // httplib gives up on a request line that does not arrive without answering; a client
-// cut off by the deadline there still learns why.
-void answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
+// cut off by the deadline there still learns why. Returns the message sent.
+std::string answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
     const long long seconds = std::chrono::duration_cast<std::chrono::seconds>(deadline).count();
     const std::string message = request_deadline_message(seconds);
     const std::string body = error_body(message, error_type_for_status(408));
@@ -172,7 +171,7 @@ void answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
                              std::to_string(body.size()) + "\r\n\r\n";
     const std::string answer = head + body;
     strm.write(answer.data(), answer.size());
-    std::fprintf(stderr, "ragppo serve: 408 %s\n", message.c_str());
+    return message;
 }
 
 }  // namespace
@@ -205,7 +204,10 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
                                 remote_ip, remote_port, local_ip, local_port);
             bool closed = false;
             ok = process_request(strm, remote_ip, remote_port, local_ip, local_port, left == 1, closed, nullptr);
-            if (!ok && t_deadline_passed && strm.written() == 0) answer_request_timeout(strm, request_deadline_);
+            if (!ok && t_deadline_passed && strm.written() == 0) {
+                const std::string message = answer_request_timeout(strm, request_deadline_);
+                if (on_request_line_timeout_) on_request_line_timeout_(message);
+            }
             // A request cut off by its deadline ends the connection: its unread rest would
             // otherwise be read as the next request.
             if (!ok || closed || t_deadline_passed) break;

@@ -13,6 +13,7 @@
 #include <cpp-httplib/httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace ragppo::serve {
@@ -30,10 +31,17 @@ class DeadlineServer : public httplib::Server {
     // within the request line httplib answers nothing, and this server writes the 408.
     static bool request_deadline_passed();
 
+    // Told of each 408 this server writes itself (a request line cut off by the deadline:
+    // httplib's logger never sees that request), with the message it sent, so that it is
+    // logged and counted like every other answer.
+    using TimeoutObserver = std::function<void(const std::string & message)>;
+    void set_request_line_timeout_observer(TimeoutObserver f) { on_request_line_timeout_ = std::move(f); }
+
   private:
     bool process_and_close_socket(socket_t sock) override;
 
     std::chrono::milliseconds request_deadline_;
+    TimeoutObserver on_request_line_timeout_;
 };
 
 }  // namespace ragppo::serve

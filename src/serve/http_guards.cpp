@@ -42,6 +42,16 @@ std::string error_message(const httplib::Response & res) {
     }
 }
 
+// One line per answer: method, path, status and, for an error, its message; "-" for
+// what a request cut off in its request line never said.
+void log_answer(const std::string & method, const std::string & path, int status, const std::string & message) {
+    if (status >= 400) {
+        std::fprintf(stderr, "ragppo serve: %s %s %d %s\n", method.c_str(), path.substr(0, 200).c_str(), status, message.c_str());
+    } else {
+        std::fprintf(stderr, "ragppo serve: %s %s %d\n", method.c_str(), path.substr(0, 200).c_str(), status);
+    }
+}
+
 }  // namespace
 
 Handler guarded(Handler h) {
@@ -58,7 +68,7 @@ Handler guarded(Handler h) {
     };
 }
 
-void install_guards(httplib::Server & svr, ServerState & st) {
+void install_guards(DeadlineServer & svr, ServerState & st) {
     svr.set_pre_routing_handler([&st](const httplib::Request & req, httplib::Response & res) {
         const std::string & origin = st.config.cors_origin;
         if (!origin.empty()) {
@@ -106,12 +116,11 @@ void install_guards(httplib::Server & svr, ServerState & st) {
 
     svr.set_logger([&st](const httplib::Request & req, const httplib::Response & res) {
         st.metrics.count_request(route_label(req.path), res.status);
-        if (res.status >= 400) {
-            std::fprintf(stderr, "ragppo serve: %s %s %d %s\n", req.method.c_str(), req.path.substr(0, 200).c_str(), res.status,
-                         error_message(res).c_str());
-        } else {
-            std::fprintf(stderr, "ragppo serve: %s %s %d\n", req.method.c_str(), req.path.substr(0, 200).c_str(), res.status);
-        }
+        log_answer(req.method, req.path, res.status, res.status >= 400 ? error_message(res) : "");
+    });
+    svr.set_request_line_timeout_observer([&st](const std::string & message) {
+        st.metrics.count_request(route_label(""), 408);
+        log_answer("-", "-", 408, message);
     });
 }
 

@@ -161,7 +161,17 @@ TEST(ServeAbuse, AClientThatNeverFallsSilentIsCutOffAtTheRequestDeadline) {
     EXPECT_EQ(parse_response(answer).first, 200) << answer;
     auto c = client(s);
     expect_serving(*c, "a request that never ended");
+    // Each 408 is counted and logged like any answer, also the one the server wrote itself
+    // for a request line it never had whole (no route: counted as "other").
+    const auto metrics = c->Get("/metrics");
+    ASSERT_TRUE(metrics);
+    for (const char * route : {"other", "/health", "/v1/query"}) {
+        EXPECT_NE(metrics->body.find("ragppo_requests_total{route=\"" + std::string(route) + "\",status=\"408\"} 1"),
+                  std::string::npos) << route << "\n" << metrics->body;
+    }
     EXPECT_EQ(s.stop(), 0) << s.log();
+    EXPECT_NE(s.log().find("ragppo serve: - - 408 the request did not arrive within the --request-timeout of 3 s\n"),
+              std::string::npos) << s.log();
 }
 
 TEST(ServeAbuse, ATenMegabyteBodyGets413AndTheServerGoesOn) {
