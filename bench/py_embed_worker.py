@@ -4,6 +4,10 @@ ragppo-bench-embed (one JSON object per line), through `import ragppo`.
 After loading and warming up it prints its settings; then "run" embeds every text
 (Embedder.embed) and prints {"s": seconds}; "search N" times N top-3 searches
 (VectorStore.search) of an index of the last vectors, each row in turn the query.
+"run cpp" times the same embedding as C++ does it, in this process (the module's
+_embed_seconds_in_cpp: only the C++ call timed), and "search both N" N searches
+through Python and N in a C++ loop (_search_seconds_in_cpp), alternating in chunks:
+the binding's overhead without the noise between processes.
 """
 
 import argparse
@@ -30,24 +34,47 @@ def main() -> int:
     print(json.dumps({"contender": "ragppo-python", "n_texts": len(texts), "dim": e.dim, "threads": a.threads,
                       "load_s": load_s}), flush=True)
     vectors = None
+
+    def store_of(v):
+        store = ragppo.VectorStore(e.dim)
+        store.add([ragppo.Node(t, uid=str(i)) for i, t in enumerate(texts)], v)
+        return store
+
+    def search_seconds(store, rows, n):
+        # The rows are views taken before the clock starts: numpy's row indexing (about
+        # 0.1 us) is not the binding's, and the C++ loop has none.
+        found = 0
+        t0 = time.perf_counter()
+        for i in range(n):
+            found += len(store.search(rows[i % len(rows)], 3))
+        elapsed = time.perf_counter() - t0
+        if n and not found:
+            raise SystemExit("the searches found nothing")
+        return elapsed
+
     for cmd in sys.stdin:
         cmd = cmd.strip()
         if cmd == "run":
             t0 = time.perf_counter()
             vectors = e.embed(texts)
             reply = {"s": time.perf_counter() - t0}
+        elif cmd == "run cpp":
+            reply = {"s": e._embed_seconds_in_cpp(texts)}
+        elif cmd.startswith("search both ") and vectors is not None:
+            # Python's and C++'s searches in 20 alternating chunks of the same queries, so
+            # that both see the same state of the machine; seconds of each side.
+            n, chunks = int(cmd.split()[2]), 20
+            store, rows = store_of(vectors), list(vectors)
+            python_s = cpp_s = 0.0
+            for c in range(chunks):
+                for side in ("python", "cpp") if c % 2 == 0 else ("cpp", "python"):
+                    if side == "cpp":
+                        cpp_s += store._search_seconds_in_cpp(vectors, n // chunks, 3)
+                    else:
+                        python_s += search_seconds(store, rows, n // chunks)
+            reply = {"python": python_s, "cpp": cpp_s}
         elif cmd.startswith("search ") and vectors is not None:
-            n = int(cmd.split()[1])
-            store = ragppo.VectorStore(e.dim)
-            store.add([ragppo.Node(t, uid=str(i)) for i, t in enumerate(texts)], vectors)
-            # The rows as views, taken before the clock starts: numpy's row indexing
-            # (about 0.1 us) is not the binding's, and the C++ worker's loop has none.
-            rows = list(vectors)
-            found = 0
-            t0 = time.perf_counter()
-            for i in range(n):
-                found += len(store.search(rows[i % len(rows)], 3))
-            reply = {"s": time.perf_counter() - t0, "hits": found}
+            reply = {"s": search_seconds(store_of(vectors), list(vectors), int(cmd.split()[1]))}
         else:
             reply = {"error": f"unknown command: {cmd}"}
         print(json.dumps(reply), flush=True)

@@ -1,6 +1,7 @@
 #include "bindings.h"
 
 #include "ragppo.h"
+#include "ragppo/util.h"
 
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -63,7 +64,19 @@ void bind_embed(nb::module_ & m) {
                 }
                 return to_numpy(std::move(v), texts.size(), static_cast<size_t>(embedder_dim(*s.e)));
             },
-            nb::arg("texts"), "Embed queries (the query instruction prefixed): a [len(texts), dim] float32 array.");
+            nb::arg("texts"), "Embed queries (the query instruction prefixed): a [len(texts), dim] float32 array.")
+        // For bench/ (the bindings' overhead, measured in one process): embed() less the
+        // binding, i.e. the texts converted first and only the C++ call timed.
+        .def(
+            "_embed_seconds_in_cpp",
+            [](PyEmbedder & s, const std::vector<std::string> & texts) {
+                nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
+                const auto t0 = Clock::now();
+                embed_documents(*s.e, texts);
+                return ms_since(t0) / 1000.0;
+            },
+            nb::arg("texts"), "Seconds of embed_documents(texts) timed in C++ (for bench/).");
 }
 
 }  // namespace ragppo::python

@@ -1,10 +1,12 @@
 #include "bindings.h"
 
 #include "ragppo/index.h"
+#include "ragppo/util.h"
 
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <bit>
 #include <string_view>
 
@@ -156,7 +158,30 @@ void bind_index(nb::module_ & m) {
             nb::arg("query"), nb::arg("k") = 3,
             nb::sig("def search(self, query: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu')], "
                     "k: int = 3) -> list[Hit]"),
-            "Top-k hits by cosine similarity, best first.");
+            "Top-k hits by cosine similarity, best first.")
+        // For bench/ (the bindings' overhead, measured in one process): `calls` searches
+        // as a C++ program makes them, row i % rows of `queries` the i-th query.
+        .def(
+            "_search_seconds_in_cpp",
+            [](PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> queries, size_t calls, int k) {
+                const size_t dim = dim_of(s);
+                const std::vector<float> rows = checked_rows(from_numpy(queries, "queries"), queries.size() / std::max<size_t>(dim, 1), dim, "queries");
+                const size_t n_rows = rows.size() / dim;
+                if (n_rows == 0) throw Error("queries is empty");
+                nb::gil_scoped_release released;
+                std::lock_guard<std::mutex> one_call(s.mu);
+                size_t found = 0;
+                const auto t0 = Clock::now();
+                for (size_t i = 0; i < calls; ++i) {
+                    const size_t row = i % n_rows;
+                    const std::vector<float> q(rows.begin() + row * dim, rows.begin() + (row + 1) * dim);
+                    found += vector_store_search(*s.s, q, k).size();
+                }
+                const double seconds = ms_since(t0) / 1000.0;
+                if (found == 0 && calls > 0) throw Error("the store is empty: the searches found nothing");
+                return seconds;
+            },
+            nb::arg("queries"), nb::arg("calls"), nb::arg("k") = 3, "Seconds of `calls` top-k searches timed in C++ (for bench/).");
 }
 
 }  // namespace ragppo::python

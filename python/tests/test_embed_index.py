@@ -125,3 +125,22 @@ def test_threads_search_and_add_one_store_safely():
     assert not errors, errors
     assert len(store) == 200
     assert store.search(vectors[150], 1)[0].node.uid == "150"
+
+
+def test_bench_hooks_time_the_same_cpp_calls(embedder):
+    # bench/ measures the bindings' overhead against these C++-timed loops in one process:
+    # they must do the work they stand for, and refuse queries of the wrong shape.
+    assert embedder._embed_seconds_in_cpp(TEXTS) > 0
+    v = embedder.embed(TEXTS)
+    store = ragppo.VectorStore(embedder.dim)
+    store.add([ragppo.Node(t) for t in TEXTS], v)
+    assert store._search_seconds_in_cpp(v, 30, 2) > 0
+    with pytest.raises(ragppo.Error) as e:
+        store._search_seconds_in_cpp(np.zeros((2, 5), dtype=np.float32), 3, 2)
+    assert "expected" in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(ragppo.Error):
+        store._search_seconds_in_cpp(np.zeros((0, embedder.dim), dtype=np.float32), 3, 2)
+    empty = ragppo.VectorStore(embedder.dim)
+    with pytest.raises(ragppo.Error) as e:  # a loop that found nothing timed nothing
+        empty._search_seconds_in_cpp(v, 3, 2)
+    assert "found nothing" in str(e.value)
