@@ -10,7 +10,8 @@
 // settings; then each input line "run" embeds all texts and prints {"s": seconds},
 // "save PATH" writes the last vectors (float32, row-major) to PATH, and "search N"
 // times N top-3 searches of an exact index of the last vectors, each row in turn
-// the query (bench/py_embed_worker.py does the same through the Python bindings).
+// the query (bench/py_embed_worker.py does the same through the Python bindings, and
+// again as a C++ loop inside its own process: "search both N").
 #include "ragppo.h"
 #include "ragppo/index.h"
 

@@ -2,12 +2,11 @@
 ragppo-bench-embed (one JSON object per line), through `import ragppo`.
 
 After loading and warming up it prints its settings; then "run" embeds every text
-(Embedder.embed) and prints {"s": seconds}; "search N" times N top-3 searches
-(VectorStore.search) of an index of the last vectors, each row in turn the query.
-"run cpp" times the same embedding as C++ does it, in this process (the module's
-_embed_seconds_in_cpp: only the C++ call timed), and "search both N" N searches
-through Python and N in a C++ loop (_search_seconds_in_cpp), alternating in chunks:
-the binding's overhead without the noise between processes.
+(Embedder.embed) and prints {"s": seconds}, and "run cpp" times the same embedding as
+C++ does it, in this process (the module's _embed_seconds_in_cpp: only the C++ call
+timed). "search both N" times N top-3 searches (VectorStore.search) of an index of the
+last vectors, each row in turn the query, and N in a C++ loop (_search_seconds_in_cpp),
+alternating in chunks: the binding's overhead without the noise between processes.
 """
 
 import argparse
@@ -73,8 +72,6 @@ def main() -> int:
                     else:
                         python_s += search_seconds(store, rows, n // chunks)
             reply = {"python": python_s, "cpp": cpp_s}
-        elif cmd.startswith("search ") and vectors is not None:
-            reply = {"s": search_seconds(store_of(vectors), list(vectors), int(cmd.split()[1]))}
         else:
             reply = {"error": f"unknown command: {cmd}"}
         print(json.dumps(reply), flush=True)

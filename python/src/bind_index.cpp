@@ -6,7 +6,6 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include <algorithm>
 #include <bit>
 #include <string_view>
 
@@ -165,7 +164,7 @@ void bind_index(nb::module_ & m) {
             "_search_seconds_in_cpp",
             [](PyVectorStore & s, nb::ndarray<float, nb::c_contig, nb::device::cpu> queries, size_t calls, int k) {
                 const size_t dim = dim_of(s);
-                const std::vector<float> rows = checked_rows(from_numpy(queries, "queries"), queries.size() / std::max<size_t>(dim, 1), dim, "queries");
+                const std::vector<float> rows = checked_rows(from_numpy(queries, "queries"), queries.size() / dim, dim, "queries");
                 const size_t n_rows = rows.size() / dim;
                 if (n_rows == 0) throw Error("queries is empty");
                 nb::gil_scoped_release released;
