@@ -162,21 +162,19 @@ class DeadlineStream final : public httplib::Stream {
 };
 
 // httplib gives up on a request line that does not arrive without answering; a client
-// cut off by the deadline there still learns why. Returns the message sent.
-std::string answer_request_timeout(DeadlineStream & strm, milliseconds deadline) {
-    const long long seconds = std::chrono::duration_cast<std::chrono::seconds>(deadline).count();
-    const std::string message = request_deadline_message(seconds);
+// cut off by the deadline there still learns why.
+void answer_request_timeout(DeadlineStream & strm, const std::string & message) {
     const std::string body = error_body(message, error_type_for_status(408));
     const std::string head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n";
     const std::string answer = head + body;
     strm.write(answer.data(), answer.size());
-    return message;
 }
 
 }  // namespace
 
-std::string request_deadline_message(long long seconds) {
+std::string DeadlineServer::request_deadline_message() const {
+    const long long seconds = std::chrono::duration_cast<std::chrono::seconds>(request_deadline_).count();
     return "the request did not arrive within the --request-timeout of " + std::to_string(seconds) + " s";
 }
 
@@ -205,7 +203,8 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
             bool closed = false;
             ok = process_request(strm, remote_ip, remote_port, local_ip, local_port, left == 1, closed, nullptr);
             if (!ok && t_deadline_passed && strm.written() == 0) {
-                const std::string message = answer_request_timeout(strm, request_deadline_);
+                const std::string message = request_deadline_message();
+                answer_request_timeout(strm, message);
                 if (on_request_line_timeout_) on_request_line_timeout_(message);
             }
             // A request cut off by its deadline ends the connection: its unread rest would

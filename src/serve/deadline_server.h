@@ -18,9 +18,6 @@
 
 namespace ragppo::serve {
 
-// The one-line message of a 408: the request did not arrive within `seconds`.
-std::string request_deadline_message(long long seconds);
-
 class DeadlineServer : public httplib::Server {
   public:
     explicit DeadlineServer(std::chrono::milliseconds request_deadline) : request_deadline_(request_deadline) {}
@@ -30,6 +27,9 @@ class DeadlineServer : public httplib::Server {
     // server's error handler (same thread, before the answer is written) makes a 408;
     // within the request line httplib answers nothing, and this server writes the 408.
     static bool request_deadline_passed();
+
+    // The one-line message of a 408: the request did not arrive within the deadline.
+    std::string request_deadline_message() const;
 
     // Told of each 408 this server writes itself (a request line cut off by the deadline:
     // httplib's logger never sees that request), with the message it sent, so that it is

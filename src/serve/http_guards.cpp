@@ -97,16 +97,14 @@ void install_guards(DeadlineServer & svr, ServerState & st) {
 
     // httplib's own errors (no route, body over the limit, a request it cannot parse)
     // come with no body: give them the same JSON shape as ours.
-    svr.set_error_handler([&st](const httplib::Request & req, httplib::Response & res) {
+    svr.set_error_handler([&st, &svr](const httplib::Request & req, httplib::Response & res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         if (res.status == 400 && DeadlineServer::request_deadline_passed()) res.status = 408;  // httplib closes after any error
         std::string message;
         switch (res.status) {
             case 404: message = "no route " + req.method + " " + req.path.substr(0, 200); break;
             case 405: message = "method " + req.method + " is not allowed on " + req.path.substr(0, 200); break;
-            case 408:
-                message = request_deadline_message(st.config.request_timeout_s);
-                break;
+            case 408: message = svr.request_deadline_message(); break;
             case 413: message = "the request body is larger than the limit of " + std::to_string(st.config.max_body_bytes) + " bytes"; break;
             default: message = "bad request (HTTP " + std::to_string(res.status) + ")";
         }
