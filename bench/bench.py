@@ -128,6 +128,10 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
 
     names = list(workers)
     times: dict[str, list[float]] = {k: [] for k in names}
+    # The matmul ceiling, measured before and after the rounds (best_rate).
+    cfg = json.loads((Path(args.minilm) / "config.json").read_text())
+    shapes = layer_shapes(2048, cfg["hidden_size"], cfg["intermediate_size"])
+    gemm_rates = [gemm_rate(shapes, threads)] if "st:torch" in workers else []
     load = {"before": loadavg()}
     for r in range(args.rounds):
         order = names[r % len(names):] + names[: r % len(names)]
@@ -159,6 +163,10 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
         w.close()
     result = {"n_texts": n_texts, "threads": threads, "max_tokens": max_tokens, "rounds": args.rounds,
               "loadavg": load, "errors": errors, "parity_vs_torch": parity, "contenders": {}}
+    if "st:torch" in workers:
+        result["encoder_gflop"] = encoder_gflop(Path(args.minilm) / "config.json", workers["st:torch"].info)
+        gemm_rates.append(gemm_rate(shapes, threads))
+        result["gemm_rate"] = best_rate(gemm_rates)
     for k in names:
         t = summary(times[k])
         result["contenders"][k] = {
@@ -167,6 +175,45 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
             "texts_per_s": {"best": n_texts / t["best"], "median": n_texts / t["median"]},
         }
     return result
+
+
+def encoder_gflop(config_json: Path, st_info: dict) -> float:
+    """The multiply-adds (x2) of a BERT encoder over the texts, padding excluded: the
+    layers' matmuls (QKV, output, FFN up and down) per token and attention's QK^T and AV
+    per token pair of each text. Norms, GELU and softmax are left out (a few %)."""
+    cfg = json.loads(config_json.read_text())
+    d, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    per_token = 2 * (4 * d * d + 2 * d * f)
+    per_token_pair = 4 * d
+    return layers * (per_token * st_info["n_tokens"] + per_token_pair * st_info["n_tokens_squared"]) / 1e9
+
+
+def layer_shapes(tokens: int, d: int, f: int) -> str:
+    """A transformer layer's matmuls over `tokens` tokens, as gemm_rate.py takes them:
+    QKV, attention output, FFN up, FFN down."""
+    return ",".join(f"{tokens}x{k}x{n}" for k, n in ((d, 3 * d), (d, d), (d, f), (f, d)))
+
+
+def gemm_rate(shapes: str, threads: int) -> dict:
+    """PyTorch's matmul rate on this CPU on these shapes (bench/gemm_rate.py, a process of
+    its own); {} if it could not run."""
+    out = subprocess.run([sys.executable, str(HERE / "gemm_rate.py"), "--threads", str(threads), "--shapes", shapes],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        log(f"gemm_rate.py failed: {out.stderr.strip()[-300:]}")
+        return {}
+    return {"shapes": shapes, **json.loads(out.stdout)}
+
+
+def best_rate(rates: list[dict]) -> dict:
+    """Of gemm_rate() runs before and after a section's rounds, the faster: one run can
+    land on a moment when other work shares the machine."""
+    return max(rates, key=lambda r: r.get("float32", 0), default={})
+
+
+def bf16_rate(rate: dict) -> str:
+    b = rate.get("bfloat16")
+    return f"bfloat16 {b:.0f} GFLOP/s" if b else "bfloat16 not native here (emulated, not timed)"
 
 
 # --------------------------------------------------------------------------- Python bindings
@@ -189,7 +236,7 @@ def bench_bindings(args, texts_path: Path, n_texts: int) -> dict:
     # Python worker's own searches alternating with its C++ loop in chunks ("search both").
     contenders = {"cpp": (cpp, "run"), "python": (py, "run"), "inproc": (py, "run cpp")}
     names = list(contenders)  # the first round embeds through "python" before anything searches its vectors
-    times = {k: {"embed": [], "search": []} for k in names}
+    times = {k: {"embed": [], "search": [], "search_ref": []} for k in names}
     load = {"before": loadavg()}
     for r in range(args.rounds):
         for k in names[r % len(names):] + names[: r % len(names)]:
@@ -201,20 +248,26 @@ def bench_bindings(args, texts_path: Path, n_texts: int) -> dict:
                 both = py.ask(f"search both {args.searches}")
                 times["python"]["search"].append(both["python"])
                 times["inproc"]["search"].append(both["cpp"])
+                ref = py.ask(f"search both {args.ref_searches} {args.ref_nodes}")
+                times["python"]["search_ref"].append(ref["python"])
+                times["inproc"]["search_ref"].append(ref["cpp"])
             log(f"bindings round {r + 1}/{args.rounds} {k}: embed {times[k]['embed'][-1]:.3f} s"
                 + (f", {args.searches} searches {times[k]['search'][-1]:.3f} s" if k != "inproc" else "")
-                + (f" (C++ loop in the same process {times['inproc']['search'][-1]:.3f} s)" if k == "python" else ""))
+                + (f" (C++ loop in the same process {times['inproc']['search'][-1]:.3f} s; {args.ref_searches} searches"
+                   f" of {args.ref_nodes} nodes {times['python']['search_ref'][-1]:.3f} s vs C++"
+                   f" {times['inproc']['search_ref'][-1]:.3f} s)" if k == "python" else ""))
     load["after"] = loadavg()
     for w in (cpp, py):
         w.close()
-    result = {"n_texts": n_texts, "searches": args.searches, "threads": args.threads, "rounds": args.rounds,
-              "loadavg": load, "contenders": {k: {"embed_s": summary(t["embed"]), "search_s": summary(t["search"])}
-                                              for k, t in times.items()}}
-    for what in ("embed", "search"):
-        c = result["contenders"]
+    result = {"n_texts": n_texts, "searches": args.searches, "ref_nodes": args.ref_nodes,
+              "ref_searches": args.ref_searches, "threads": args.threads, "rounds": args.rounds, "loadavg": load,
+              "contenders": {k: {f"{what}_s": summary(t[what]) for what in t if t[what]} for k, t in times.items()}}
+    c = result["contenders"]
+    for what in ("embed", "search", "search_ref"):
         result[f"ratio_{what}"] = c["python"][f"{what}_s"]["best"] / c["inproc"][f"{what}_s"]["best"]
         result[f"ratio_{what}_median_paired"] = statistics.median(
             p / q for p, q in zip(times["python"][what], times["inproc"][what]))
+    for what in ("embed", "search"):
         result[f"ratio_{what}_vs_process"] = c["python"][f"{what}_s"]["best"] / c["cpp"][f"{what}_s"]["best"]
     return result
 
@@ -223,32 +276,41 @@ def doc_bindings(b: dict | None) -> list[str]:
     if not b:
         return []
     c = b["contenders"]
-    us = lambda s: f"{s / b['searches'] * 1e6:.1f} us"  # noqa: E731
     met = lambda r: f"goal <= {BINDINGS_GOAL:g}: {'met' if r <= BINDINGS_GOAL else 'not met'}"  # noqa: E731
-    if "inproc" not in c:  # a report from before the C++ calls were timed in the Python process
+    if "search_ref_s" not in c.get("inproc", {}):  # a report from an older layout of this section
         return ["## Python bindings", "", "(Rerun `bench/run.sh bindings`: this report's figures are of an older layout.)", ""]
+
+    def row(call: str, what: str, per: int = 0) -> str:
+        fmt = (lambda s: f"{s / per * 1e6:.1f} us") if per else (lambda s: f"{s:.3f} s")
+        py, cpp = c["python"][f"{what}_s"]["best"], c["inproc"][f"{what}_s"]["best"]
+        proc = c.get("cpp", {}).get(f"{what}_s")
+        paired = b[f"ratio_{what}_median_paired"]
+        diff = statistics.median(p - q for p, q in zip(c["python"][f"{what}_s"]["samples"], c["inproc"][f"{what}_s"]["samples"]))
+        added = f"{diff / per * 1e6:+.2f} us" if per else f"{diff:+.3f} s"
+        return (f"| {call} | {fmt(py)} | {fmt(cpp)} | {added} | {paired:.3f} ({met(paired)}); {b[f'ratio_{what}']:.3f} | "
+                + (f"{fmt(proc['best'])} | {b[f'ratio_{what}_vs_process']:.3f} |" if proc else "- | - |"))
+
     return ["## Python bindings", "",
             f"The same calls through `import ragppo` (nanobind) and through the C++ API, {b['rounds']} rounds, "
-            f"{b['threads']} threads: `Embedder.embed` of {b['n_texts']} recipe texts vs `embed_documents`, and "
-            f"{b['searches']} top-3 searches of an exact index of those vectors (`VectorStore.search` vs "
-            f"`vector_store_search`). The C++ calls are timed in the Python worker's own process (the module's "
-            f"`_embed_seconds_in_cpp` and `_search_seconds_in_cpp`: the same model and store, the texts converted "
-            f"first, only the C++ calls timed), run back to back with the Python calls; and, for the record, in a "
+            f"{b['threads']} threads: `Embedder.embed` of {b['n_texts']} recipe texts vs `embed_documents`, and top-3 "
+            f"searches (`VectorStore.search` vs `vector_store_search`) of two exact stores: the {b['n_texts']} vectors "
+            f"({b['searches']} searches a round), and {b['ref_nodes']} nodes, the size of the reference setup's recipe "
+            f"index ({b['ref_searches']} searches a round; the {b['n_texts']} texts and vectors again, each further "
+            f"vector its text's plus seeded noise: a flat search costs the same whatever the vectors hold). The C++ "
+            f"calls are timed in the Python worker's own process (the module's `_embed_seconds_in_cpp` and "
+            f"`_search_seconds_in_cpp`: the same model and store, only the C++ calls timed), back to back with the "
+            f"Python calls; searches alternate with them in 20 chunks of the same queries. For the record, also in a "
             f"C++ process of their own (`ragppo-bench-embed`), where the spread between processes is larger than what "
-            f"a binding adds. Searches: the Python worker's own and its C++ loop's alternate in 20 chunks of the same "
-            f"queries in each round; embedding: one pass of each per round. The goal (the bindings add < 5%) is judged on the median over the rounds of Python / C++ in "
-            f"one process, each round's pair run back to back (one fast or slow round moves a ratio of best rounds, "
-            f"also shown, by more than the 5%): <= {BINDINGS_GOAL}.",
+            f"a binding adds. The goal (the bindings add < 5%) is judged on the median over the rounds of Python / C++ "
+            f"in one process, each round's pair run back to back (one fast or slow round moves a ratio of best "
+            f"rounds, also shown, by more than the 5%): <= {BINDINGS_GOAL}.",
             "",
-            "| call | Python (best) | C++, same process (best) | Python / C++: median of the pairs; best / best | C++ process (best) | "
-            "Python / C++ process |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
-            f"| embed {b['n_texts']} texts | {c['python']['embed_s']['best']:.3f} s | {c['inproc']['embed_s']['best']:.3f} s "
-            f"| {b['ratio_embed_median_paired']:.3f} ({met(b['ratio_embed_median_paired'])}); {b['ratio_embed']:.3f} "
-            f"| {c['cpp']['embed_s']['best']:.3f} s | {b['ratio_embed_vs_process']:.3f} |",
-            f"| top-3 search (per query) | {us(c['python']['search_s']['best'])} | {us(c['inproc']['search_s']['best'])} "
-            f"| {b['ratio_search_median_paired']:.3f} ({met(b['ratio_search_median_paired'])}); {b['ratio_search']:.3f} "
-            f"| {us(c['cpp']['search_s']['best'])} | {b['ratio_search_vs_process']:.3f} |", ""]
+            "| call | Python (best) | C++, same process (best) | added by the binding (median of the pairs) | "
+            "Python / C++: median of the pairs; best / best | C++ process (best) | Python / C++ process |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            row(f"embed {b['n_texts']} texts", "embed"),
+            row(f"top-3 search of {b['n_texts']} nodes (per query)", "search", b["searches"]),
+            row(f"top-3 search of {b['ref_nodes']} nodes (per query)", "search_ref", b["ref_searches"]), ""]
 
 
 # --------------------------------------------------------------------------- generation
@@ -445,6 +507,19 @@ def ppo_articles(args, model: Path, out: Path) -> list[dict]:
     return rows
 
 
+def ppo_step_gflop(info: dict, batch: int, query_tokens: int, new_tokens: int) -> float:
+    """The multiply-adds (x2) of ragppo's PPO step: two scoring passes (policy and
+    reference) and, in each PPO epoch, a forward and a backward pass (counted as two
+    forwards). A forward: every layer's matmuls for each token, causal attention for
+    each token pair, the vocabulary head at the response positions only (the value head
+    and norms left out)."""
+    m = info["model"]
+    d, layers, vocab, t = m["n_embd"], m["n_layer"], m["vocab_size"], query_tokens + new_tokens
+    forward = batch * (layers * (2 * (4 * d * d + 2 * d * 4 * d) * t + 4 * d * t * (t + 1) // 2)
+                       + 2 * d * vocab * new_tokens)
+    return (2 + 3 * info["ppo_epochs"]) * forward / 1e9
+
+
 def bench_ppo(args) -> dict:
     """One PPO step (rollout, ROUGE-1 reward, optimisation) of ragppo and of TRL, round by round."""
     work = Path(args.out) / "ppo-work"
@@ -472,6 +547,10 @@ def bench_ppo(args) -> dict:
 
     names = list(workers)
     samples: dict[str, list] = {k: [] for k in names}
+    m = ours["model"]
+    shapes = layer_shapes(len(rows) * (args.ppo_query_tokens + args.ppo_new_tokens), m["n_embd"], 4 * m["n_embd"])
+    cpu = args.ppo_device == "cpu"
+    gemm_rates = [gemm_rate(shapes, args.ppo_threads)] if cpu else []  # the ceiling, as in the embed section
     load = {"before": loadavg()}
     for r in range(args.ppo_rounds):
         for k in names[r % len(names):] + names[: r % len(names)]:
@@ -486,6 +565,8 @@ def bench_ppo(args) -> dict:
     load["after"] = loadavg()
     for w in workers.values():
         w.close()
+    if cpu:
+        gemm_rates.append(gemm_rate(shapes, args.ppo_threads))
 
     def stat(k, f):
         return summary([rec[f] if f in rec else rec["stats"][f] for rec in samples[k]])
@@ -496,6 +577,8 @@ def bench_ppo(args) -> dict:
            "batch": args.ppo_batch, "query_tokens": args.ppo_query_tokens, "new_tokens": args.ppo_new_tokens,
            "n_layer": args.ppo_layers, "seed": args.ppo_seed, "article_ids": [r["id"] for r in rows],
            "loadavg": load, "info": {k: w.info for k, w in workers.items()},
+           "step_gflop": ppo_step_gflop(ours, len(rows), args.ppo_query_tokens, args.ppo_new_tokens),
+           "gemm_rate": best_rate(gemm_rates),
            "ragppo": {f: stat("ragppo", f) for f in fields}, "trl": {f: stat("trl", f) for f in fields},
            "samples": samples}
     if "ragppo_bf16" in samples:
@@ -988,8 +1071,29 @@ def doc_ppo(ppo: dict | None) -> list[str]:
           "libraries it imports).",
           f"- Load and warm-up (s): ragppo {io['load_s']:.1f} + {io['warmup_s']:.1f}, TRL {it['load_s']:.1f} + "
           f"{it['warmup_s']:.1f} (not in the figures above).",
-          f"- Load average during the rounds: {ppo['loadavg']['before']} -> {ppo['loadavg']['after']}", ""]
+          f"- Load average during the rounds: {ppo['loadavg']['before']} -> {ppo['loadavg']['after']}"]
+    L += ppo_ceiling_lines(ppo, o, t, h) + [""]
     return L
+
+
+def ppo_ceiling_lines(ppo: dict, o: dict, t: dict, h: dict | None) -> list[str]:
+    """ragppo's PPO step against this CPU's matmul rate, and the rate the goal would need."""
+    gflop, rate = ppo.get("step_gflop"), ppo.get("gemm_rate") or {}
+    if not gflop or not rate:
+        return []
+    budget = t["total_s"]["best"] / PPO_GOAL - o["generate_s"]["best"] - o["reward_s"]["best"]
+    need = (f"{gflop / budget:.0f} GFLOP/s, {gflop / budget / rate['float32']:.0%} of the float32 rate"
+            if budget > 0 else "less time than ragppo's generation already takes")
+    return [f"- The step's work: {gflop / 1000:.2f} TFLOP (`ppo_step_gflop` in bench.py: two scoring passes and "
+             f"{ppo['info']['ragppo']['ppo_epochs']} epochs of a forward and a backward pass, matmuls and causal "
+             f"attention, the vocabulary head at the response positions only). This CPU's matmul rate through "
+             f"PyTorch on the layer's shapes ({ppo['batch'] * (ppo['query_tokens'] + ppo['new_tokens'])} tokens; "
+             f"`bench/gemm_rate.py`, the better of a run before and one after the rounds): float32 "
+             f"{rate['float32']:.0f} GFLOP/s, {bf16_rate(rate)}. ragppo's step runs at "
+             f"{gflop / o['step_s']['best']:.0f} GFLOP/s ({gflop / o['step_s']['best'] / rate['float32']:.0%} of "
+             f"the float32 rate)" + (f", `--bf16` at {gflop / h['step_s']['best']:.0f} GFLOP/s" if h else "") + ".",
+             f"- For {PPO_GOAL:g}x TRL's best total, ragppo's step (with its generation and reward as measured) "
+             f"would have to run at {need}."]
 
 
 def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | None = None,
@@ -1027,8 +1131,9 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
               f"{args.warmup_texts} texts, then {emb['rounds']} rounds each time one full pass of every "
               "contender (order rotated per round); best and median pass. "
               f"{c[default]['info']['n_tokens']} tokens in all (after truncation).", "",
-              "| contender | texts/s (best) | texts/s (median) | tokens/s (best) |",
-              "| --- | ---: | ---: | ---: |"]
+              "| contender | texts/s (best) | texts/s (median) | tokens/s (best) | GFLOP/s (best) |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+        gflop = emb.get("encoder_gflop")
         def st_label(k, what):
             info = c[k]["info"]
             return (f"sentence-transformers {info['versions']['sentence-transformers']}, {what} backend "
@@ -1045,8 +1150,21 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
             label = labels[k]
             tp = c[k]["texts_per_s"]
             L.append(f"| {label} | {tp['best']:.1f} | {tp['median']:.1f} | "
-                     f"{c[k]['info']['n_tokens'] / c[k]['seconds']['best']:.0f} |")
+                     f"{c[k]['info']['n_tokens'] / c[k]['seconds']['best']:.0f} | "
+                     + (f"{gflop / c[k]['seconds']['best']:.0f} |" if gflop else "- |"))
         L.append("")
+        rate = emb.get("gemm_rate") or {}
+        if gflop and rate:
+            torch_share = gflop / c["st:torch"]["seconds"]["best"] / rate["float32"]
+            ours_share = gflop / c[default]["seconds"]["best"] / rate["float32"]
+            L += [f"GFLOP/s: the encoder's work, {gflop:.0f} GFLOP (the layers' matmuls for each of the "
+                  f"{c[default]['info']['n_tokens']} tokens and attention for each token pair within a text, padding "
+                  f"excluded), over the pass. This CPU's matmul rate through PyTorch on the layer's weight shapes "
+                  f"(2048 tokens; `bench/gemm_rate.py`, {emb['threads']} threads, the better of a run before and one after "
+                  f"the rounds): **float32 {rate['float32']:.0f} "
+                  f"GFLOP/s**, {bf16_rate(rate)}. sentence-transformers' PyTorch pass runs at "
+                  f"{torch_share:.0%} of the float32 rate and ragppo's at {ours_share:.0%}: in float32, 2x "
+                  f"sentence-transformers needs {2 * torch_share:.0%} of it.", ""]
         for k, goal, what in (("st:torch", EMBED_GOAL_TORCH, "PyTorch"), ("st:onnx", EMBED_GOAL_ONNX, "ONNX")):
             if k in c:
                 rb = c[default]["texts_per_s"]["best"] / c[k]["texts_per_s"]["best"]
@@ -1147,7 +1265,7 @@ def write_doc(args, meta: dict, emb: dict | None, gen: dict | None, li: dict | N
           "`bench/run.sh` installs `scripts/requirements-bench.txt` (sentence-transformers' ONNX backend) into the "
           "build-tools venv if missing, builds `ragppo`, `ragppo-bench-embed`, `ragppo-bench-generate`, "
           "`ragppo-bench-build`, `ragppo-bench-index`, `ragppo-bench-ppo`, `llama-bench` and `llama-server`, runs `bench/bench.py` and rewrites this "
-          "file; sections not run are kept from the last run's JSON. "
+          "file; sections not run are kept from the last run's JSON (`bench.py --render-only` rewrites it from that JSON without measuring anything). "
           "Environment: `BENCH_ROUNDS` (default 3), `BENCH_THREADS` (default `nproc`), "
           "`BENCH_ONLY` (sections, as the arguments), `BENCH_LI_LIMIT` (recipes for the LlamaIndex section; "
           "default 0 = all), `BENCH_INDEX_ARGS` (arguments for `ragppo-bench-index`, e.g. "
@@ -1209,7 +1327,12 @@ def main() -> int:
     ap.add_argument("--serve-queue", type=int, default=16, help="serve: ragppo serve's --queue-size")
     ap.add_argument("--serve-rounds", type=int, default=2, help="serve: rounds per server, the order alternating")
     ap.add_argument("--searches", type=int, default=20000, help="bindings section: top-3 searches per round")
+    ap.add_argument("--ref-nodes", type=int, default=6118,
+                    help="bindings section: nodes of the larger store (the reference setup's recipe index)")
+    ap.add_argument("--ref-searches", type=int, default=10000, help="bindings section: searches of the larger store")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections, keep the others")
+    ap.add_argument("--render-only", action="store_true",
+                    help="run nothing: rewrite the report from the last run's JSON (after a change to its wording)")
     args = ap.parse_args()
 
     out = Path(args.out)
@@ -1262,7 +1385,7 @@ def main() -> int:
     if args.ppo_rounds < 1 or args.ppo_batch < 1:
         raise SystemExit("--ppo-rounds and --ppo-batch must be at least 1")
     for name in SECTIONS:
-        if args.only is None or name in args.only:
+        if not args.render_only and (args.only is None or name in args.only):
             results[name] = runners[name]()
             (out / f"{name}.json").write_text(json.dumps(results[name], indent=2))
         else:

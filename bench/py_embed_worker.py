@@ -4,9 +4,11 @@ ragppo-bench-embed (one JSON object per line), through `import ragppo`.
 After loading and warming up it prints its settings; then "run" embeds every text
 (Embedder.embed) and prints {"s": seconds}, and "run cpp" times the same embedding as
 C++ does it, in this process (the module's _embed_seconds_in_cpp: only the C++ call
-timed). "search both N" times N top-3 searches (VectorStore.search) of an index of the
-last vectors, each row in turn the query, and N in a C++ loop (_search_seconds_in_cpp),
-alternating in chunks: the binding's overhead without the noise between processes.
+timed). "search both N [NODES]" times N top-3 searches (VectorStore.search) of an index of
+the last vectors, each row in turn the query, and N in a C++ loop (_search_seconds_in_cpp),
+alternating in chunks: the binding's overhead without the noise between processes. With
+NODES the index holds that many nodes: the texts and vectors again, each further vector
+its text's plus seeded noise (a flat search costs the same whatever the vectors hold).
 """
 
 import argparse
@@ -14,6 +16,7 @@ import json
 import sys
 import time
 
+import numpy as np
 import ragppo
 
 
@@ -34,9 +37,15 @@ def main() -> int:
                       "load_s": load_s}), flush=True)
     vectors = None
 
-    def store_of(v):
+    def store_of(v, n_nodes):
+        n_nodes = max(n_nodes, len(v))
+        rows = np.resize(v, (n_nodes, v.shape[1]))
+        noisy = rows[len(v):] + np.random.default_rng(0).normal(0, 0.05, rows[len(v):].shape).astype(np.float32)
+        rows[len(v):] = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
         store = ragppo.VectorStore(e.dim)
-        store.add([ragppo.Node(t, uid=str(i)) for i, t in enumerate(texts)], v)
+        # Ids of their own, as long as the default (its text's sha256, which a store holds
+        # once: the repeated texts would be skipped).
+        store.add([ragppo.Node(texts[i % len(texts)], uid=str(i), id=f"{i:064x}") for i in range(n_nodes)], rows)
         return store
 
     def search_seconds(store, rows, n):
@@ -62,8 +71,9 @@ def main() -> int:
         elif cmd.startswith("search both ") and vectors is not None:
             # Python's and C++'s searches in 20 alternating chunks of the same queries, so
             # that both see the same state of the machine; seconds of each side.
-            n, chunks = int(cmd.split()[2]), 20
-            store, rows = store_of(vectors), list(vectors)
+            words = cmd.split()
+            n, chunks = int(words[2]), 20
+            store, rows = store_of(vectors, int(words[3]) if len(words) > 3 else 0), list(vectors)
             python_s = cpp_s = 0.0
             for c in range(chunks):
                 for side in ("python", "cpp") if c % 2 == 0 else ("cpp", "python"):

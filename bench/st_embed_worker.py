@@ -64,7 +64,8 @@ def main() -> int:
         return model.encode(batch, batch_size=args.batch_size, convert_to_numpy=True,
                             normalize_embeddings=True, show_progress_bar=False)
 
-    n_tokens = sum(min(len(ids), args.max_length) for ids in model.tokenizer(texts)["input_ids"])
+    lengths = [min(len(ids), args.max_length) for ids in model.tokenizer(texts)["input_ids"]]
+    n_tokens = sum(lengths)
     t0 = time.perf_counter()
     if args.warmup_texts > 0:
         encode(texts[: args.warmup_texts])
@@ -73,6 +74,7 @@ def main() -> int:
         "contender": f"sentence-transformers/{args.backend}",
         "n_texts": len(texts),
         "n_tokens": n_tokens,
+        "n_tokens_squared": sum(t * t for t in lengths),  # attention's work grows with each text's length squared
         "max_tokens": model.max_seq_length,
         "batch_size": args.batch_size,
         "threads": args.threads,
