@@ -164,7 +164,7 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
     result = {"n_texts": n_texts, "threads": threads, "max_tokens": max_tokens, "rounds": args.rounds,
               "loadavg": load, "errors": errors, "parity_vs_torch": parity, "contenders": {}}
     if "st:torch" in workers:
-        result["encoder_gflop"] = encoder_gflop(Path(args.minilm) / "config.json", workers["st:torch"].info)
+        result["encoder_gflop"] = encoder_gflop(cfg, workers["st:torch"].info)
         gemm_rates.append(gemm_rate(shapes, threads))
         result["gemm_rate"] = best_rate(gemm_rates)
     for k in names:
@@ -177,11 +177,11 @@ def bench_embed(args, texts_path: Path, n_texts: int) -> dict:
     return result
 
 
-def encoder_gflop(config_json: Path, st_info: dict) -> float:
-    """The multiply-adds (x2) of a BERT encoder over the texts, padding excluded: the
-    layers' matmuls (QKV, output, FFN up and down) per token and attention's QK^T and AV
-    per token pair of each text. Norms, GELU and softmax are left out (a few %)."""
-    cfg = json.loads(config_json.read_text())
+def encoder_gflop(cfg: dict, st_info: dict) -> float:
+    """The multiply-adds (x2) of a BERT encoder (`cfg`: its HF config.json) over the texts,
+    padding excluded: the layers' matmuls (QKV, output, FFN up and down) per token and
+    attention's QK^T and AV per token pair of each text. Norms, GELU and softmax are left
+    out (a few %)."""
     d, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
     per_token = 2 * (4 * d * d + 2 * d * f)
     per_token_pair = 4 * d
@@ -267,6 +267,8 @@ def bench_bindings(args, texts_path: Path, n_texts: int) -> dict:
         result[f"ratio_{what}"] = c["python"][f"{what}_s"]["best"] / c["inproc"][f"{what}_s"]["best"]
         result[f"ratio_{what}_median_paired"] = statistics.median(
             p / q for p, q in zip(times["python"][what], times["inproc"][what]))
+        result[f"added_{what}_median_paired"] = statistics.median(
+            p - q for p, q in zip(times["python"][what], times["inproc"][what]))
     for what in ("embed", "search"):
         result[f"ratio_{what}_vs_process"] = c["python"][f"{what}_s"]["best"] / c["cpp"][f"{what}_s"]["best"]
     return result
@@ -277,7 +279,7 @@ def doc_bindings(b: dict | None) -> list[str]:
         return []
     c = b["contenders"]
     met = lambda r: f"goal <= {BINDINGS_GOAL:g}: {'met' if r <= BINDINGS_GOAL else 'not met'}"  # noqa: E731
-    if "search_ref_s" not in c.get("inproc", {}):  # a report from an older layout of this section
+    if "added_search_ref_median_paired" not in b:  # a report from an older layout of this section
         return ["## Python bindings", "", "(Rerun `bench/run.sh bindings`: this report's figures are of an older layout.)", ""]
 
     def row(call: str, what: str, per: int = 0) -> str:
@@ -285,7 +287,7 @@ def doc_bindings(b: dict | None) -> list[str]:
         py, cpp = c["python"][f"{what}_s"]["best"], c["inproc"][f"{what}_s"]["best"]
         proc = c.get("cpp", {}).get(f"{what}_s")
         paired = b[f"ratio_{what}_median_paired"]
-        diff = statistics.median(p - q for p, q in zip(c["python"][f"{what}_s"]["samples"], c["inproc"][f"{what}_s"]["samples"]))
+        diff = b[f"added_{what}_median_paired"]
         added = f"{diff / per * 1e6:+.2f} us" if per else f"{diff:+.3f} s"
         return (f"| {call} | {fmt(py)} | {fmt(cpp)} | {added} | {paired:.3f} ({met(paired)}); {b[f'ratio_{what}']:.3f} | "
                 + (f"{fmt(proc['best'])} | {b[f'ratio_{what}_vs_process']:.3f} |" if proc else "- | - |"))
