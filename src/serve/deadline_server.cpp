@@ -203,9 +203,11 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
             bool closed = false;
             ok = process_request(strm, remote_ip, remote_port, local_ip, local_port, left == 1, closed, nullptr);
             if (!ok && t_deadline_passed && strm.written() == 0) {
+                // Counted and logged before it is written, as httplib logs every other
+                // answer: a client that reads /metrics after its 408 finds it counted.
                 const std::string message = request_deadline_message();
-                answer_request_timeout(strm, message);
                 if (on_request_line_timeout_) on_request_line_timeout_(message);
+                answer_request_timeout(strm, message);
             }
             // A request cut off by its deadline ends the connection: its unread rest would
             // otherwise be read as the next request.
