@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace ragppo::test {
 
 using nlohmann::json;
@@ -23,6 +25,11 @@ void expect_serving(httplib::Client & c, const std::string & after) {
     ASSERT_TRUE(r) << "after " << after << ": " << httplib::to_string(r.error());
     EXPECT_EQ(r->status, 200) << "after " << after << ": " << r->body;
     EXPECT_EQ(json::parse(r->body)["object"], "chat.completion") << "after " << after;
+}
+
+void wait_until(const std::function<bool()> & done, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(step);
 }
 
 }  // namespace ragppo::test

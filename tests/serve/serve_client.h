@@ -7,6 +7,8 @@
 #include <cpp-httplib/httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,5 +21,10 @@ nlohmann::json chat_body(const std::string & model, const std::string & question
 
 // One short answer that must succeed: the server is still serving. (gtest assertions.)
 void expect_serving(httplib::Client & c, const std::string & after);
+
+// Checks `done` every `step` until it holds or `timeout` has passed: for server state that
+// changes a moment after the event a client sees (a slot freed after its answer was sent).
+void wait_until(const std::function<bool()> & done, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step = std::chrono::milliseconds(20));
 
 }  // namespace ragppo::test

@@ -24,6 +24,7 @@ using ragppo::test::chat_body;
 using ragppo::test::client;
 using ragppo::test::expect_serving;
 using ragppo::test::run_command;
+using ragppo::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
@@ -384,7 +385,7 @@ TEST_F(ServeTest, AFullQueueGets503AndAClientThatLeavesFreesItsSlot) {
         auto r = client(s)->Post("/v1/chat/completions", chat_body("ragppo-vanilla", "Name one fruit.", 2).dump(), "application/json");
         b_status = r ? r->status : -1;
     });
-    for (int i = 0; i < 200 && health()["queue_depth"] != 1; ++i) std::this_thread::sleep_for(20ms);
+    wait_until([&] { return health()["queue_depth"] == 1; }, 4s);
     ASSERT_EQ(health()["queue_depth"], 1);
     auto full = client(s)->Post("/v1/chat/completions", chat_body("ragppo-vanilla", "Name one fruit.", 2).dump(), "application/json");
     ASSERT_TRUE(full);
@@ -400,12 +401,11 @@ TEST_F(ServeTest, AFullQueueGets503AndAClientThatLeavesFreesItsSlot) {
     b.join();
     EXPECT_EQ(b_status, 200);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 20s);
-    for (int i = 0; i < 100 && s.log().find("client disconnected; its slot is free") == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+    wait_until([&] { return s.log().find("client disconnected; its slot is free") != std::string::npos; }, 5s, 50ms);
     EXPECT_NE(s.log().find("client disconnected; its slot is free"), std::string::npos) << s.log();
     // B's answer is sent from inside its job; the worker marks the slot free when the
     // job returns, a moment later (under the sanitizers, milliseconds later; CI once read 1).
-    const auto answered = std::chrono::steady_clock::now();
-    while (health()["slots_busy"] != 0 && std::chrono::steady_clock::now() - answered < 5s) std::this_thread::sleep_for(20ms);
+    wait_until([&] { return health()["slots_busy"] == 0; }, 5s);
     const json after = health();
     EXPECT_EQ(after["slots_busy"], 0);
     EXPECT_EQ(after["queue_depth"], 0);
@@ -426,15 +426,15 @@ TEST_F(ServeTest, AClientThatHangsUpOnANonStreamedAnswerFreesItsSlot) {
         ASSERT_TRUE(raw.connected());
         raw.send_until_answered("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
-        for (int i = 0; i < 200 && health()["slots_busy"] != 1; ++i) std::this_thread::sleep_for(20ms);
+        wait_until([&] { return health()["slots_busy"] == 1; }, 4s);
         ASSERT_EQ(health()["slots_busy"], 1);
         std::this_thread::sleep_for(300ms);  // a few tokens in
     }  // hang up, long before 600 tokens
     const auto t0 = std::chrono::steady_clock::now();
-    while (health()["slots_busy"] != 0 && std::chrono::steady_clock::now() - t0 < 10s) std::this_thread::sleep_for(20ms);
+    wait_until([&] { return health()["slots_busy"] == 0; }, 10s);
     EXPECT_EQ(health()["slots_busy"], 0);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << "the slot stayed busy after the client left";
-    for (int i = 0; i < 100 && s.log().find("client disconnected; its slot is free") == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+    wait_until([&] { return s.log().find("client disconnected; its slot is free") != std::string::npos; }, 5s, 50ms);
     EXPECT_NE(s.log().find("client disconnected; its slot is free"), std::string::npos) << s.log();
     expect_serving(*client(s), "a client that hung up on a non-streamed answer");
     EXPECT_EQ(s.stop(), 0) << s.log();
